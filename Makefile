@@ -1,0 +1,59 @@
+# news-ingest: every target sets up what it needs (venv, broker jars, broker) on a fresh machine.
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.PHONY: help install kafka-up kafka-down run test check lint typecheck unit integration fix schema clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(INSTALLED): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+install: $(INSTALLED) ## create .venv and install the project with its dev tools (idempotent)
+
+kafka-up: $(INSTALLED) ## fetch the broker jars (Maven Central) and start a local KRaft broker on 127.0.0.1:9092
+	deploy/kafka/kafka.sh up
+
+kafka-down: ## stop the local broker
+	deploy/kafka/kafka.sh down
+
+run: $(INSTALLED) kafka-up ## the main job on the embedded default: demo feeds on loopback -> broker -> articles shown as they arrive
+	$(BIN)/news-ingest demo --config demo/config.yaml --site demo/site
+
+test: check unit integration ## everything CI runs: lint, format check, types, unit and integration tests (real broker)
+
+check: lint typecheck ## lint, format check and type check (changes nothing)
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(INSTALLED)
+	$(BIN)/mypy
+
+unit: $(INSTALLED) ## unit tests of the pure stages (no broker)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+integration: $(INSTALLED) kafka-up ## integration tests against the local broker and a loopback HTTP server
+	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+fix: $(INSTALLED) ## apply ruff's fixes and formatting (changes files)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+schema: $(INSTALLED) ## regenerate schemas/*.schema.json from the record models
+	$(BIN)/news-ingest schema --write
+
+clean: kafka-down ## stop the broker and remove the venv, broker jars and data (.local)
+	rm -rf .local $(VENV) .mypy_cache .ruff_cache .pytest_cache .hypothesis

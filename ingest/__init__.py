@@ -1,0 +1,1 @@
+"""The I/O shell of news-ingest: CLI, config, HTTP, Kafka, state, metrics, health."""

@@ -1,0 +1,149 @@
+"""The `news-ingest` command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from ingest.config import ConfigError, Settings, load_settings
+from ingest.demo import SiteServer, describe, follow_articles
+from ingest.kafka import BrokerUnavailable, FatalProducerError
+from ingest.logs import configure_logging
+from ingest.worker import Role, Worker
+from processors.records import TOPIC_RECORDS, Article
+
+log = logging.getLogger("ingest.cli")
+
+_ROLES = {"run": (Role.POLLER, Role.PROCESSOR), "poll": (Role.POLLER,), "process": (Role.PROCESSOR,)}
+_SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.command(args))
+    except ConfigError as error:
+        sys.stderr.write(f"news-ingest: {error}\n")
+        return 2
+    except (BrokerUnavailable, FatalProducerError) as error:
+        log.error("cannot continue", extra={"reason": type(error).__name__, "detail": str(error)})
+        sys.stderr.write(f"news-ingest: {error}\n")
+        return 3
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="news-ingest", description="Poll news feeds, extract, deduplicate and publish articles to Kafka."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+    helps = {
+        "run": "run pollers and processors in one process until SIGTERM/SIGINT",
+        "poll": "run only the poller role (feeds -> raw topic)",
+        "process": "run only the processor role (raw topic -> articles)",
+    }
+    for name, text in helps.items():
+        command = commands.add_parser(name, help=text, description=text)
+        _config_argument(command)
+        command.add_argument(
+            "--once", action="store_true", help="poll every feed once / process what is there, then exit 0"
+        )
+        command.set_defaults(command=_run, roles=_ROLES[name])
+
+    demo = commands.add_parser(
+        "demo",
+        help="serve the bundled demo feeds on loopback, run the pipeline and show each article",
+        description="The embedded default of `make run`.",
+    )
+    _config_argument(demo)
+    demo.add_argument("--site", type=Path, required=True, help="folder of demo feeds and pages to serve")
+    demo.add_argument("--port", type=int, default=8765, help="port of the demo site on 127.0.0.1")
+    demo.set_defaults(command=_demo)
+
+    tail = commands.add_parser("tail", help="print each committed article version as a readable line")
+    _config_argument(tail)
+    tail.set_defaults(command=_tail)
+
+    schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
+    schema.add_argument("--write", action="store_true", help=f"write them into {_SCHEMA_DIR}")
+    schema.set_defaults(command=_schema)
+    return parser
+
+
+def _config_argument(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", type=Path, help="YAML settings file (environment variables override it)")
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    settings = load_settings(args.config)
+    configure_logging(settings.log_level)
+    return settings
+
+
+def _run(args: argparse.Namespace) -> int:
+    worker = Worker(_settings(args), args.roles)
+    worker.install_signal_handlers()
+    return worker.run(once=args.once)
+
+
+def _demo(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    site = SiteServer(args.site, port=args.port, auto_advance=True).start()
+    worker = Worker(settings, _ROLES["run"])
+    worker.install_signal_handlers()
+    viewer = threading.Thread(
+        target=follow_articles,
+        args=(settings.kafka, settings.topics.articles, worker.stop, _print_article),
+        name="viewer",
+        daemon=True,
+    )
+    viewer.start()
+    sys.stdout.write(f"demo site on {site.base_url}; published articles appear below (Ctrl-C stops)\n")
+    try:
+        return worker.run(once=False)
+    finally:
+        site.close()
+
+
+def _tail(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    stop = threading.Event()
+    try:
+        follow_articles(settings.kafka, settings.topics.articles, stop, _print_article)
+    except KeyboardInterrupt:
+        stop.set()
+    return 0
+
+
+def _print_article(article: Article) -> None:
+    sys.stdout.write(describe(article) + "\n")
+    sys.stdout.flush()
+
+
+def _schema(args: argparse.Namespace) -> int:
+    for name, model in TOPIC_RECORDS.items():
+        document = json.dumps(json_schema(name, model), indent=2, ensure_ascii=False) + "\n"
+        if args.write:
+            (_SCHEMA_DIR / f"{name}.schema.json").write_text(document, encoding="utf-8")
+        else:
+            sys.stdout.write(document)
+    return 0
+
+
+def json_schema(name: str, model: type) -> dict[str, object]:
+    """The published JSON Schema of one record type (draft 2020-12)."""
+    schema: dict[str, object] = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://news-ingest.github.io/schemas/{name}.schema.json",
+    }
+    schema.update(model.model_json_schema(mode="serialization"))  # type: ignore[attr-defined]
+    return schema
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""The one settings object: a YAML file, overridden by environment variables, validated once at start.
+
+Environment variables: ``NEWS_INGEST_<KEY>``, with ``__`` between nested keys
+(``NEWS_INGEST_HTTP__TIMEOUT_S=5``), plus the conventional ``KAFKA_BOOTSTRAP_SERVERS``. Nothing else in the
+project reads the environment.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from ingest.opml import read_opml
+
+
+class ConfigError(Exception):
+    """The configuration cannot be used; the message names the key and the reason."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class KafkaSettings(_Section):
+    bootstrap_servers: str = "127.0.0.1:9092"
+    security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] | None = None
+    sasl_username: str | None = None
+    sasl_password: SecretStr | None = None
+    ssl_cafile: Path | None = None
+    ssl_certfile: Path | None = None
+    ssl_keyfile: Path | None = None
+    create_topics: bool = Field(True, description="Create missing topics at start (off where a Job provisions).")
+    partitions: int = Field(3, ge=1)
+    replication_factor: int = Field(1, ge=1)
+    max_block_ms: int = Field(30_000, ge=1000, description="How long a send may wait for the broker.")
+    transaction_timeout_ms: int = Field(60_000, ge=1000)
+
+    @model_validator(mode="after")
+    def _sasl_complete(self) -> KafkaSettings:
+        if self.security_protocol.startswith("SASL") and not (
+            self.sasl_mechanism and self.sasl_username and self.sasl_password
+        ):
+            raise ValueError("SASL needs sasl_mechanism, sasl_username and sasl_password")
+        return self
+
+
+class TopicSettings(_Section):
+    raw: str = "news.raw"
+    articles: str = "news.articles"
+    dlq: str = "news.dlq"
+
+
+class HttpSettings(_Section):
+    allow_private_addresses: bool = False
+    allow_hosts: list[str] = Field(
+        default_factory=list,
+        description="'host' or 'host:port' entries that may resolve to private addresses.",
+    )
+    timeout_s: float = Field(20.0, gt=0, description="Deadline for a whole fetch, connect to last byte.")
+    connect_timeout_s: float = Field(5.0, gt=0)
+    max_bytes: int = Field(10_000_000, ge=1024, description="Largest body accepted, after decompression.")
+    max_redirects: int = Field(5, ge=0)
+    user_agent: str = "news-ingest/0.1 (+https://github.com/news-ingest/news-ingest)"
+
+
+class FeedSettings(_Section):
+    url: str
+    name: str
+    interval_s: float = Field(300.0, ge=1)
+    language: str | None = Field(None, description="Declared language, used to settle close detections.")
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an absolute http(s) URL")
+        return url
+
+
+class PollerSettings(_Section):
+    full_text_min_chars: int = Field(
+        1000,
+        ge=0,
+        description="Entry content at least this long is taken as full text; else the page is fetched.",
+    )
+    idle_sleep_s: float = Field(1.0, gt=0, description="Longest sleep between checks for due feeds.")
+
+
+class ProcessorSettings(_Section):
+    batch_size: int = Field(50, ge=1, description="Records per transaction.")
+    poll_timeout_ms: int = Field(1000, ge=10)
+
+
+class ServerSettings(_Section):
+    host: str = "0.0.0.0"
+    port: int = Field(8000, ge=0, le=65535, description="/metrics, /healthz, /readyz; 0 picks a free port.")
+    liveness_timeout_s: float = Field(120.0, gt=0, description="/healthz fails when a loop stalls this long.")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWS_INGEST_", env_nested_delimiter="__", extra="forbid", frozen=True)
+
+    app_id: str = Field(
+        "news-ingest",
+        pattern=r"^[A-Za-z0-9._-]{1,100}$",
+        description="Names internal topics and consumer groups: two deployments never share state.",
+    )
+    instance_id: str = Field(default_factory=socket.gethostname, description="This replica's name.")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    kafka: KafkaSettings = KafkaSettings()
+    topics: TopicSettings = TopicSettings()
+    http: HttpSettings = HttpSettings()
+    poller: PollerSettings = PollerSettings()
+    processor: ProcessorSettings = ProcessorSettings()
+    server: ServerSettings = ServerSettings()
+    feeds: list[FeedSettings] = Field(default_factory=list)
+    feeds_opml: Path | None = None
+
+    @model_validator(mode="after")
+    def _unique_feeds(self) -> Settings:
+        for attribute in ("name", "url"):
+            values = [getattr(feed, attribute) for feed in self.feeds]
+            repeated = sorted({value for value in values if values.count(value) > 1})
+            if repeated:
+                raise ValueError(f"feeds: {attribute} must be unique, repeated: {', '.join(repeated)}")
+        return self
+
+    # Internal topics carry app_id so that two deployments on one cluster never share state.
+    @property
+    def feed_state_topic(self) -> str:
+        return f"{self.app_id}.feed-state"
+
+    @property
+    def story_state_topic(self) -> str:
+        return f"{self.app_id}.story-state"
+
+    @property
+    def processor_group(self) -> str:
+        return f"{self.app_id}.processor"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file arrives as init arguments; the environment overrides it.
+        return (_ConventionalEnv(settings_cls), env_settings, init_settings)
+
+    def masked(self) -> dict[str, Any]:
+        """The settings as logged at start: secrets appear as '**********'."""
+        return self.model_dump(mode="json", exclude={"feeds"}) | {"feeds": len(self.feeds)}
+
+
+class _ConventionalEnv(PydanticBaseSettingsSource):
+    """Environment names that operators already use, outside our prefix."""
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+        return {"kafka": {"bootstrap_servers": bootstrap}} if bootstrap else {}
+
+
+def load_settings(path: Path | None) -> Settings:
+    """Read the YAML file (if any), apply the environment, validate; raise ConfigError saying what is wrong."""
+    document: dict[str, Any] = {}
+    if path is not None:
+        try:
+            loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise ConfigError(f"config file {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"config file {path}: not valid YAML: {exc}") from exc
+        if loaded is not None and not isinstance(loaded, dict):
+            raise ConfigError(f"config file {path}: the top level must be a mapping of keys")
+        document = loaded or {}
+    settings = _validated(document, path)
+    if settings.feeds_opml is None:
+        return settings
+    opml_path = settings.feeds_opml if path is None else (path.parent / settings.feeds_opml)
+    try:
+        listed = read_opml(opml_path)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"feeds_opml: {opml_path}: {exc}") from exc
+    known = {feed.url for feed in settings.feeds}
+    feeds = [feed.model_dump() for feed in settings.feeds] + [feed for feed in listed if feed["url"] not in known]
+    return _validated({**document, "feeds": feeds}, path)
+
+
+def _validated(document: dict[str, Any], path: Path | None) -> Settings:
+    try:
+        return Settings(**document)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, path)) from None
+
+
+def _describe(error: ValidationError, path: Path | None) -> str:
+    where = f"config {path}" if path else "config"
+    lines = [f"{where}: {error.error_count()} invalid setting(s):"]
+    for item in error.errors():
+        key = ".".join(str(part) for part in item["loc"]) or "(top level)"
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (misspelt?)"
+        shown = "" if item["type"] in ("missing", "extra_forbidden") else f" (got {item['input']!r:.80})"
+        lines.append(f"  {key}: {message}{shown}")
+    return "\n".join(lines)

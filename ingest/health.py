@@ -1,0 +1,100 @@
+"""/metrics, /healthz and /readyz on one small HTTP server.
+
+Liveness is "every main loop made progress recently", never a broker check: a broker outage must make pods
+not-ready, not restart them all. Readiness is "every role restored its state and is connected".
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from ingest.config import ServerSettings
+from ingest.metrics import Metrics
+
+
+class Health:
+    """Heartbeats and readiness flags that the roles set and the probes read."""
+
+    def __init__(self, liveness_timeout_s: float) -> None:
+        self._timeout = liveness_timeout_s
+        self._lock = threading.Lock()
+        self._beats: dict[str, float] = {}
+        self._ready: dict[str, bool] = {}
+
+    def register(self, role: str) -> None:
+        with self._lock:
+            self._beats[role] = time.monotonic()
+            self._ready[role] = False
+
+    def beat(self, role: str) -> None:
+        with self._lock:
+            self._beats[role] = time.monotonic()
+
+    def set_ready(self, role: str, ready: bool) -> None:
+        with self._lock:
+            self._ready[role] = ready
+
+    def live(self) -> tuple[bool, dict[str, float]]:
+        now = time.monotonic()
+        with self._lock:
+            ages = {role: round(now - beat, 1) for role, beat in self._beats.items()}
+        return all(age <= self._timeout for age in ages.values()), ages
+
+    def ready(self) -> tuple[bool, dict[str, bool]]:
+        with self._lock:
+            flags = dict(self._ready)
+        return bool(flags) and all(flags.values()), flags
+
+
+class HealthServer:
+    def __init__(self, settings: ServerSettings, health: Health, metrics: Metrics) -> None:
+        handler = _handler_for(health, metrics)
+        self._server = ThreadingHTTPServer((settings.host, settings.port), handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, name="health-server", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.server_address[1])
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+
+def _handler_for(health: Health, metrics: Metrics) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            if self.path == "/metrics":
+                self._send(200, generate_latest(metrics.registry), CONTENT_TYPE_LATEST)
+            elif self.path == "/healthz":
+                ok, ages = health.live()
+                self._json(ok, {"live": ok, "seconds_since_progress": ages})
+            elif self.path == "/readyz":
+                ok, flags = health.ready()
+                self._json(ok, {"ready": ok, "roles": flags})
+            else:
+                self._send(404, b"not found\n", "text/plain")
+
+        def _json(self, ok: bool, body: dict[str, object]) -> None:
+            self._send(200 if ok else 503, json.dumps(body).encode(), "application/json")
+
+        def _send(self, status: int, body: bytes, content_type: str) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            pass  # probes every few seconds would drown the log
+
+    return Handler

@@ -1,0 +1,202 @@
+"""Everything that talks to Kafka's client library: connection options, the producer wrapper, consumers, topics."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager, suppress
+from typing import Any
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
+from kafka.admin import NewTopic
+from kafka.errors import (
+    KafkaError,
+    KafkaTimeoutError,
+    ProducerFencedError,
+    TopicAlreadyExistsError,
+    TransactionalIdAuthorizationFailedError,
+)
+from kafka.structs import OffsetAndMetadata
+
+from ingest.config import KafkaSettings, Settings
+
+log = logging.getLogger(__name__)
+
+
+class BrokerUnavailable(Exception):
+    """No broker answered in time, or it refused our credentials: kafka-python cannot tell the two apart."""
+
+
+class FatalProducerError(Exception):
+    """The producer cannot go on (fenced by a newer instance, or not authorized): the process must end."""
+
+
+def client_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Connection and security options shared by every client."""
+    options: dict[str, Any] = {
+        "bootstrap_servers": settings.bootstrap_servers.split(","),
+        "security_protocol": settings.security_protocol,
+        # How long a client waits for its first broker; kafka-python then raises "Unable to bootstrap".
+        "bootstrap_timeout_ms": settings.max_block_ms,
+    }
+    if settings.sasl_mechanism:
+        options["sasl_mechanism"] = settings.sasl_mechanism
+        options["sasl_plain_username"] = settings.sasl_username
+        options["sasl_plain_password"] = settings.sasl_password.get_secret_value() if settings.sasl_password else None
+    for name in ("ssl_cafile", "ssl_certfile", "ssl_keyfile"):
+        value = getattr(settings, name)
+        if value is not None:
+            options[name] = str(value)
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        options["ssl_check_hostname"] = True
+    return options
+
+
+def _unavailable(settings: KafkaSettings, error: Exception) -> BrokerUnavailable:
+    hint = " or the broker refused the credentials" if settings.sasl_mechanism else ""
+    return BrokerUnavailable(
+        f"cannot use Kafka at {settings.bootstrap_servers} ({settings.security_protocol}): no broker answered in "
+        f"{settings.max_block_ms} ms{hint} ({type(error).__name__}: {error})"
+    )
+
+
+class TransactionalProducer:
+    """The one producer wrapper: idempotent, acks=all, transactional; every send's result is checked.
+
+    Settings that decide delivery are passed explicitly, never inherited from defaults: kafka-python 3.x turns
+    idempotence off without a word when another setting conflicts, unless it was asked for, so it is asked for
+    and then checked.
+    """
+
+    def __init__(self, settings: KafkaSettings, transactional_id: str) -> None:
+        self._settings = settings
+        self.transactional_id = transactional_id
+        try:
+            self._producer = KafkaProducer(
+                **client_options(settings),
+                enable_idempotence=True,
+                acks="all",
+                transactional_id=transactional_id,
+                transaction_timeout_ms=settings.transaction_timeout_ms,
+                max_block_ms=settings.max_block_ms,
+                linger_ms=5,
+                retries=2**31 - 1,
+            )
+            if self._producer.config.get("enable_idempotence") is not True:
+                raise FatalProducerError("the Kafka producer started without idempotence; refusing to run")
+            self._producer.init_transactions()
+        except KafkaTimeoutError as exc:
+            raise _unavailable(settings, exc) from exc
+        except TransactionalIdAuthorizationFailedError as exc:
+            raise FatalProducerError(f"not authorized to use transactional id {transactional_id!r}") from exc
+        self._pending: list[Any] = []
+
+    @contextmanager
+    def transaction(self) -> Iterator[TransactionalProducer]:
+        """Begin; yield for sends; commit when the block ends (after every send is acknowledged), else abort."""
+        self._producer.begin_transaction()
+        self._pending = []
+        try:
+            yield self
+            for future in self._pending:
+                future.get(timeout=self._settings.max_block_ms / 1000)
+        except ProducerFencedError as exc:
+            raise FatalProducerError(
+                f"producer {self.transactional_id!r} was fenced: another instance with this id took over"
+            ) from exc
+        except BaseException:
+            self._abort()
+            raise
+        self._commit()
+
+    def send(self, topic: str, key: str, value: bytes | None) -> None:
+        self._pending.append(self._producer.send(topic, key=key.encode("utf-8"), value=value))
+
+    def send_offsets(self, offsets: Mapping[TopicPartition, int], consumer: KafkaConsumer) -> None:
+        """Commit `offsets` (the next offset to read, per partition) with the current transaction."""
+        self._producer.send_offsets_to_transaction(
+            {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()},
+            consumer.group_metadata(),
+        )
+
+    def _commit(self) -> None:
+        try:
+            self._producer.commit_transaction()
+        except ProducerFencedError as exc:
+            raise FatalProducerError(
+                f"producer {self.transactional_id!r} was fenced: another instance with this id took over"
+            ) from exc
+
+    def _abort(self) -> None:
+        try:
+            self._producer.abort_transaction()
+        except KafkaError as exc:
+            # An abort that fails leaves the producer unusable: the caller's error is the one worth raising,
+            # and the next transaction on this producer would fail loudly.
+            log.error("transaction abort failed", extra={"error": repr(exc), "producer": self.transactional_id})
+
+    def close(self, timeout_s: float = 10.0) -> None:
+        self._producer.close(timeout=timeout_s)
+
+
+def processing_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsumer:
+    """A consumer-group member reading only committed records; offsets are committed by transactions only."""
+    try:
+        consumer = KafkaConsumer(
+            **client_options(settings.kafka),
+            group_id=group_id,
+            client_id=f"{settings.app_id}-{settings.instance_id}",
+            isolation_level="read_committed",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=settings.processor.batch_size,
+            request_timeout_ms=max(30_000, settings.kafka.max_block_ms + 5000),
+        )
+    except KafkaTimeoutError as exc:
+        raise _unavailable(settings.kafka, exc) from exc
+    consumer.subscribe([topic])
+    return consumer
+
+
+def reading_consumer(settings: KafkaSettings, **options: Any) -> KafkaConsumer:
+    """A consumer outside any group (state restore, tailing): assigns its partitions itself."""
+    try:
+        return KafkaConsumer(
+            **client_options(settings),
+            group_id=None,
+            enable_auto_commit=False,
+            isolation_level="read_committed",
+            **options,
+        )
+    except KafkaTimeoutError as exc:
+        raise _unavailable(settings, exc) from exc
+
+
+def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
+    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+
+
+def ensure_topics(settings: Settings) -> None:
+    """Create the topics this deployment uses if they are missing; existing ones are left as they are."""
+    kafka = settings.kafka
+    compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
+    wanted = [
+        NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor),
+        NewTopic(settings.topics.articles, kafka.partitions, kafka.replication_factor),
+        NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor),
+        NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
+        NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
+    ]
+    try:
+        admin = KafkaAdminClient(**client_options(kafka), request_timeout_ms=kafka.max_block_ms)
+    except KafkaTimeoutError as exc:
+        raise _unavailable(kafka, exc) from exc
+    try:
+        existing = set(admin.list_topics())
+        missing = [topic for topic in wanted if topic.name not in existing]
+        if missing:
+            with suppress(TopicAlreadyExistsError):  # another replica created it between our list and our create
+                admin.create_topics(missing)
+            log.info("topics created", extra={"topics": [topic.name for topic in missing]})
+    finally:
+        admin.close()

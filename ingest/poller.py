@@ -1,0 +1,346 @@
+"""The poller role: fetch due feeds, turn new or changed entries into raw documents, publish them.
+
+Per feed, what it publishes and the feed's new state (validators, body hash, entries seen, next poll) go in one
+Kafka transaction, so a poller killed at any instant neither loses an entry nor publishes one twice: after a
+restart the restored state says exactly which entries were published.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import random
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from threading import Event
+
+from pydantic import BaseModel, ConfigDict
+from trafilatura.utils import decode_file
+
+from ingest.config import FeedSettings, Settings
+from ingest.feeds import FeedParseError, ParsedEntry, parse_feed
+from ingest.health import Health
+from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Validators
+from ingest.kafka import TransactionalProducer
+from ingest.metrics import Metrics
+from ingest.state import StateTable
+from processors.identity import identity_keys
+from processors.records import DeadLetter, FeedRef, RawDocument, Stage
+
+log = logging.getLogger(__name__)
+
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
+PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
+MAX_BACKOFF_S = 24 * 3600.0
+_CHARSET = re.compile(r"charset=([^;]+)", re.IGNORECASE)
+# Entries per transaction: bounds the memory a large feed of full pages holds at once.
+ENTRIES_PER_TRANSACTION = 20
+
+
+class FeedState(BaseModel):
+    """What the poller remembers of a feed (compacted topic `<app_id>.feed-state`, key = feed URL)."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    etag: str | None = None
+    last_modified: str | None = None
+    body_sha256: str | None = None
+    seen: dict[str, str] = {}
+    """Entry id -> fingerprint, for the entries of the last complete poll."""
+    next_poll_at: float = 0.0
+    error_streak: int = 0
+    last_error: str | None = None
+    last_polled_at: float | None = None
+
+
+@dataclass(frozen=True)
+class _Output:
+    key: str
+    document: RawDocument | None = None
+    dead_letter: DeadLetter | None = None
+
+
+class Poller:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        fetcher: Fetcher,
+        producer: TransactionalProducer,
+        state: StateTable,
+        metrics: Metrics,
+        health: Health,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._fetcher = fetcher
+        self._producer = producer
+        self._state = state
+        self._metrics = metrics
+        self._health = health
+        self._clock = clock
+
+    def feed_state(self, feed: FeedSettings) -> FeedState:
+        value = self._state.get(feed.url)
+        return FeedState.model_validate(value) if value else FeedState()
+
+    def poll_all(self) -> None:
+        """Poll every configured feed once, due or not (for --once)."""
+        for feed in self._settings.feeds:
+            self.poll_feed(feed)
+            self._health.beat("poller")
+
+    def run(self, stop: Event) -> None:
+        """Poll feeds as they fall due until `stop` is set."""
+        self._health.set_ready("poller", True)
+        while not stop.is_set():
+            self._health.beat("poller")
+            now = self._clock()
+            due = [feed for feed in self._settings.feeds if self.feed_state(feed).next_poll_at <= now]
+            for feed in due:
+                if stop.is_set():
+                    return
+                self.poll_feed(feed)
+                self._health.beat("poller")
+            next_due = min((self.feed_state(feed).next_poll_at for feed in self._settings.feeds), default=now + 60)
+            stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
+
+    def poll_feed(self, feed: FeedSettings) -> str:
+        """Poll one feed; return the outcome (also counted and logged)."""
+        state = self.feed_state(feed)
+        now = self._clock()
+        try:
+            with self._metrics.fetch_seconds.labels("feed").time():
+                answer = self._fetcher.fetch(
+                    feed.url, validators=Validators(state.etag, state.last_modified), accept=FEED_ACCEPT
+                )
+        except FetchError as error:
+            self._metrics.fetch_errors.labels("feed", error.reason).inc()
+            return self._failed(feed, state, now, error.reason, str(error), retry_after=_retry_after(error))
+        if answer.not_modified:
+            return self._unchanged(feed, state, now, "not_modified", answer)
+        body_hash = hashlib.sha256(answer.body).hexdigest()
+        if body_hash == state.body_sha256:
+            # Some servers ignore conditional requests or send stale validators: an identical body is not parsed.
+            return self._unchanged(feed, state, now, "unchanged", answer)
+        try:
+            parsed = parse_feed(
+                answer.body, url=answer.url, content_type=answer.content_type, declared_language=feed.language
+            )
+        except FeedParseError as error:
+            dead = self._dead_letter(feed, error.reason, str(error), "parse", feed.url, answer.body)
+            self._publish(feed, [_Output(key=feed.url, dead_letter=dead)], None)
+            return self._failed(feed, state, now, error.reason, str(error))
+        fresh = [item for item in parsed.entries if state.seen.get(item.entry.id) != item.fingerprint]
+        for item in parsed.entries:
+            status = "unchanged" if item not in fresh else ("changed" if item.entry.id in state.seen else "new")
+            self._metrics.entries.labels(status).inc()
+        seen = dict(state.seen)
+        for start in range(0, len(fresh), ENTRIES_PER_TRANSACTION):
+            chunk = fresh[start : start + ENTRIES_PER_TRANSACTION]
+            outputs = [self._document_for(feed, item) for item in chunk]
+            seen.update({item.entry.id: item.fingerprint for item in chunk})
+            self._publish(feed, outputs, state.model_copy(update={"seen": seen}))
+        current = {item.entry.id for item in parsed.entries}
+        final = FeedState(
+            etag=answer.validators.etag,
+            last_modified=answer.validators.last_modified,
+            body_sha256=body_hash,
+            seen={entry_id: fp for entry_id, fp in seen.items() if entry_id in current},
+            next_poll_at=self._next_poll(feed, now, 0),
+            last_polled_at=now,
+        )
+        self._publish(feed, [], final)
+        outcome = "changed" if fresh else "unchanged"
+        self._metrics.polls.labels(outcome).inc()
+        log.info(
+            "feed polled",
+            extra={
+                "feed": feed.name,
+                "outcome": outcome,
+                "entries": len(parsed.entries),
+                "published": len(fresh),
+            },
+        )
+        return outcome
+
+    def _document_for(self, feed: FeedSettings, item: ParsedEntry) -> _Output:
+        entry = item.entry
+        key = identity_keys(feed_url=feed.url, guid=entry.id, urls=[entry.url])[0]
+        fetched_at = datetime.fromtimestamp(self._clock(), UTC)
+        ref = FeedRef(name=feed.name, url=feed.url)
+        if item.content_text_length() >= self._settings.poller.full_text_min_chars or not entry.url:
+            body = item.content_html or entry.summary
+            if not body:
+                detail = "the entry has neither a link nor any content"
+                payload = entry.model_dump_json().encode("utf-8")
+                dead = self._dead_letter(feed, "EmptyEntry", detail, "fetch", None, payload)
+                return _Output(key=key, dead_letter=dead)
+            document = RawDocument(
+                feed=ref,
+                entry=entry,
+                source="feed",
+                url=entry.url,
+                html=_as_page(entry.title, body, entry.language),
+                content_type="text/html",
+                content_language=None,
+                fetched_at=fetched_at,
+            )
+            return _Output(key=key, document=document)
+        try:
+            with self._metrics.fetch_seconds.labels("page").time():
+                page = self._fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+        except FetchError as error:
+            self._metrics.fetch_errors.labels("page", error.reason).inc()
+            log.warning(
+                "article fetch failed",
+                extra={"feed": feed.name, "url": entry.url, "reason": error.reason, "detail": str(error)},
+            )
+            payload = entry.model_dump_json().encode("utf-8")
+            dead = self._dead_letter(feed, error.reason, str(error), "fetch", entry.url, payload)
+            return _Output(key=key, dead_letter=dead)
+        document = RawDocument(
+            feed=ref,
+            entry=entry,
+            source="page",
+            url=page.url,
+            html=_decode(page),
+            content_type=page.content_type,
+            content_language=page.content_language,
+            fetched_at=fetched_at,
+        )
+        return _Output(key=key, document=document)
+
+    def _dead_letter(
+        self, feed: FeedSettings, reason: str, detail: str, stage: Stage, url: str | None, payload: bytes
+    ) -> DeadLetter:
+        return DeadLetter.of(
+            reason=reason,
+            detail=detail,
+            stage=stage,
+            source_url=url,
+            feed=FeedRef(name=feed.name, url=feed.url),
+            payload=payload,
+            failed_at=datetime.fromtimestamp(self._clock(), UTC),
+        )
+
+    def _publish(self, feed: FeedSettings, outputs: list[_Output], state: FeedState | None) -> None:
+        topics = self._settings.topics
+        with self._producer.transaction() as tx:
+            for output in outputs:
+                if output.document is not None:
+                    tx.send(topics.raw, output.key, output.document.to_json_bytes())
+                if output.dead_letter is not None:
+                    tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
+            if state is not None:
+                tx.send(self._state.topic, feed.url, state.model_dump_json().encode("utf-8"))
+        self._metrics.transactions.labels("poller", "committed").inc()
+        for output in outputs:
+            if output.document is not None:
+                self._metrics.raw_published.inc()
+            if output.dead_letter is not None:
+                letter = output.dead_letter
+                self._metrics.dlq_records.labels(letter.stage, letter.reason).inc()
+                log.warning(
+                    "dead-lettered",
+                    extra={
+                        "feed": feed.name,
+                        "url": letter.source_url,
+                        "reason": letter.reason,
+                        "stage": letter.stage,
+                        "detail": letter.detail,
+                    },
+                )
+        if state is not None:
+            self._state.stage({feed.url: state.model_dump(mode="json")})
+            self._state.commit()
+
+    def _unchanged(self, feed: FeedSettings, state: FeedState, now: float, outcome: str, answer: FetchResult) -> str:
+        validators = answer.validators
+        self._publish(
+            feed,
+            [],
+            state.model_copy(
+                update={
+                    "etag": validators.etag or state.etag,
+                    "last_modified": validators.last_modified or state.last_modified,
+                    "next_poll_at": self._next_poll(feed, now, 0),
+                    "error_streak": 0,
+                    "last_error": None,
+                    "last_polled_at": now,
+                }
+            ),
+        )
+        self._metrics.polls.labels(outcome).inc()
+        log.info("feed polled", extra={"feed": feed.name, "outcome": outcome})
+        return outcome
+
+    def _failed(
+        self,
+        feed: FeedSettings,
+        state: FeedState,
+        now: float,
+        reason: str,
+        detail: str,
+        retry_after: float | None = None,
+    ) -> str:
+        streak = state.error_streak + 1
+        next_poll = max(self._next_poll(feed, now, streak), now + (retry_after or 0))
+        self._publish(
+            feed,
+            [],
+            state.model_copy(
+                update={
+                    "error_streak": streak,
+                    "last_error": f"{reason}: {detail}"[:500],
+                    "next_poll_at": next_poll,
+                    "last_polled_at": now,
+                }
+            ),
+        )
+        self._metrics.polls.labels(f"error_{reason}").inc()
+        log.warning(
+            "feed poll failed",
+            extra={
+                "feed": feed.name,
+                "reason": reason,
+                "detail": detail,
+                "error_streak": streak,
+                "retry_in_s": round(next_poll - now, 1),
+            },
+        )
+        return reason
+
+    def _next_poll(self, feed: FeedSettings, now: float, error_streak: int) -> float:
+        """The feed's interval, doubled per consecutive error (capped at a day), with 10% jitter."""
+        interval = min(feed.interval_s * (2**error_streak), MAX_BACKOFF_S)
+        return float(now + interval * random.uniform(0.9, 1.1))
+
+
+def _retry_after(error: FetchError) -> float | None:
+    if isinstance(error, HttpStatusError) and error.retry_after and error.retry_after.strip().isdigit():
+        return float(error.retry_after)
+    return None
+
+
+def _decode(page: FetchResult) -> str:
+    """The page as text: the charset the server declares if it decodes cleanly, else trafilatura's guess."""
+    charset = _CHARSET.search(page.content_type or "")
+    if charset:
+        try:
+            return page.body.decode(charset.group(1).strip("\"' "))
+        except (LookupError, UnicodeDecodeError):
+            pass  # a lying or unknown charset: fall back to detection
+    return str(decode_file(page.body))
+
+
+def _as_page(title: str | None, body: str, language: str | None) -> str:
+    lang = f' lang="{html.escape(language)}"' if language else ""
+    return (
+        f"<html{lang}><head><title>{html.escape(title or '')}</title></head>"
+        f"<body><article><h1>{html.escape(title or '')}</h1>{body}</article></body></html>"
+    )

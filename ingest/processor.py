@@ -1,0 +1,231 @@
+"""The processor role: raw documents in, articles out, in Kafka transactions.
+
+One transaction per polled batch carries the published articles, the dead letters, the dedupe-state writes and the
+consumer offsets, so a processor killed at any instant neither loses nor repeats an article: the next owner of the
+partition starts after the last committed batch, with the state that batch left.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from threading import Event
+from typing import Any
+from urllib.parse import urlsplit
+
+from kafka import KafkaConsumer, TopicPartition
+from pydantic import ValidationError
+
+from ingest.config import Settings
+from ingest.health import Health
+from ingest.kafka import TransactionalProducer
+from ingest.metrics import Metrics
+from ingest.state import StateTable
+from processors.dedupe import NewStory, StoryIndex
+from processors.errors import BadRecord, EmptyText, Rejected
+from processors.language import UNDETERMINED, LanguageDetector
+from processors.pipeline import Publish, process_document
+from processors.records import DeadLetter, RawDocument
+
+log = logging.getLogger(__name__)
+
+
+class Processor:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        consumer: KafkaConsumer,
+        producer: TransactionalProducer,
+        state: StateTable,
+        detector: LanguageDetector,
+        metrics: Metrics,
+        health: Health,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._settings = settings
+        self._consumer = consumer
+        self._producer = producer
+        self._state = state
+        self._index = StoryIndex(state)
+        self._detector = detector
+        self._metrics = metrics
+        self._health = health
+        self._clock = clock
+
+    def run(self, stop: Event) -> None:
+        """Process batches until `stop` is set."""
+        while not stop.is_set():
+            self.step()
+
+    def drain(self, stop: Event, idle_timeout_s: float = 30.0) -> None:
+        """Process until every partition of the raw topic is read up to its end as of now (for --once)."""
+        topic = self._settings.topics.raw
+        end = self._consumer.end_offsets(
+            [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic) or ()]
+        )
+        deadline = time.monotonic() + idle_timeout_s
+        while not stop.is_set():
+            progressed = self.step()
+            assigned = self._consumer.assignment()
+            if (
+                assigned
+                and all(self._consumer.position(tp) >= end.get(tp, 0) for tp in assigned)
+                and len(assigned) == len(end)
+            ):
+                return
+            if progressed:
+                deadline = time.monotonic() + idle_timeout_s
+            elif time.monotonic() > deadline:
+                raise TimeoutError(f"no progress on {topic} for {idle_timeout_s:.0f} s while draining")
+
+    def step(self) -> int:
+        """Poll one batch and process it in one transaction; return how many records it held."""
+        self._health.beat("processor")
+        batches = self._consumer.poll(timeout_ms=self._settings.processor.poll_timeout_ms)
+        self._health.set_ready("processor", bool(self._consumer.assignment()))
+        self._state.refresh()
+        records = [record for partition in batches.values() for record in partition]
+        if not records:
+            return 0
+        published: list[Publish] = []
+        dead: list[DeadLetter] = []
+        offsets: dict[TopicPartition, int] = {}
+        try:
+            with self._producer.transaction() as tx:
+                for record in records:
+                    offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+                    outcome = self._process(record)
+                    if isinstance(outcome, DeadLetter):
+                        dead.append(outcome)
+                        tx.send(self._settings.topics.dlq, _key(record), outcome.to_json_bytes())
+                        continue
+                    self._state.stage(outcome.state_updates)
+                    if isinstance(outcome, Publish):
+                        published.append(outcome)
+                        article = outcome.article
+                        tx.send(self._settings.topics.articles, article.story_id, article.to_json_bytes())
+                for key, value in self._state.staged():
+                    tx.send(self._state.topic, key, value)
+                tx.send_offsets(offsets, self._consumer)
+        except BaseException:
+            self._state.discard()
+            self._metrics.transactions.labels("processor", "aborted").inc()
+            self._rewind(offsets)
+            raise
+        self._state.commit()
+        self._metrics.transactions.labels("processor", "committed").inc()
+        self._report(published, dead, len(records))
+        self._update_lag()
+        return len(records)
+
+    def _process(self, record: Any) -> Publish | DeadLetter | Any:
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        raw: RawDocument | None = None
+        try:
+            raw = _decode(record.value)
+            outcome = process_document(raw, detector=self._detector, index=self._index, now=now)
+        except Rejected as rejection:
+            self._count_quality(raw, rejection)
+            return self._dead_letter(record, raw, rejection.reason, str(rejection), rejection.stage, now)
+        except Exception as error:
+            # A stage raising anything but a rejection is a bug; the record is quarantined with the traceback
+            # logged, so one bad page cannot stop the partition.
+            log.exception("unexpected processing error", extra={"url": raw.url if raw else None})
+            return self._dead_letter(record, raw, type(error).__name__, str(error), "process", now)
+        self._count_quality(raw, None, outcome)
+        self._metrics.dedupe_decisions.labels(_decision_name(outcome)).inc()
+        return outcome
+
+    def _dead_letter(
+        self, record: Any, raw: RawDocument | None, reason: str, detail: str, stage: Any, now: datetime
+    ) -> DeadLetter:
+        return DeadLetter.of(
+            reason=reason,
+            detail=detail,
+            stage=stage,
+            source_url=raw.url if raw else None,
+            feed=raw.feed if raw else None,
+            payload=record.value,
+            failed_at=now,
+        )
+
+    def _count_quality(self, raw: RawDocument | None, rejection: Rejected | None, outcome: Any = None) -> None:
+        if raw is None:
+            return
+        domain = urlsplit(raw.url or raw.entry.url or raw.feed.url).hostname or "unknown"
+        self._metrics.extractions.labels(domain).inc()
+        if isinstance(rejection, EmptyText):
+            self._metrics.extraction_empty.labels(domain).inc()
+        if isinstance(outcome, Publish):
+            if outcome.article.published_at is None:
+                self._metrics.extraction_missing_date.labels(domain).inc()
+            if outcome.article.language == UNDETERMINED:
+                self._metrics.language_undetermined.labels(domain).inc()
+
+    def _report(self, published: list[Publish], dead: list[DeadLetter], total: int) -> None:
+        for item in published:
+            article = item.article
+            self._metrics.articles_published.labels(article.language).inc()
+            log.info(
+                "article published",
+                extra={
+                    "story_id": article.story_id,
+                    "version": article.version,
+                    "language": article.language,
+                    "feed": article.feed.name,
+                    "url": article.url,
+                },
+            )
+        for letter in dead:
+            self._metrics.dlq_records.labels(letter.stage, letter.reason).inc()
+            log.warning(
+                "dead-lettered",
+                extra={
+                    "reason": letter.reason,
+                    "stage": letter.stage,
+                    "url": letter.source_url,
+                    "feed": letter.feed.name if letter.feed else None,
+                    "detail": letter.detail,
+                },
+            )
+        skipped = total - len(published) - len(dead)
+        if skipped:
+            log.info("repeats skipped", extra={"count": skipped})
+
+    def _rewind(self, offsets: Mapping[TopicPartition, int]) -> None:
+        """After an abort, go back to the last committed offsets so the batch is processed again."""
+        for tp in offsets:
+            committed = self._consumer.committed(tp)
+            if committed is None:
+                self._consumer.seek_to_beginning(tp)
+            else:
+                self._consumer.seek(tp, committed)
+
+    def _update_lag(self) -> None:
+        for tp in self._consumer.assignment():
+            highwater = self._consumer.highwater(tp)
+            if highwater is not None:
+                lag = max(0, highwater - self._consumer.position(tp))
+                self._metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag)
+
+
+def _decode(value: bytes | None) -> RawDocument:
+    if value is None:
+        raise BadRecord("the record has no value")
+    try:
+        return RawDocument.model_validate_json(value)
+    except ValidationError as error:
+        raise BadRecord(f"not a RawDocument: {error.error_count()} error(s): {error.errors()[0]['msg']}") from None
+
+
+def _key(record: Any) -> str:
+    return record.key.decode("utf-8", "replace") if record.key else ""
+
+
+def _decision_name(outcome: Any) -> str:
+    if isinstance(outcome, Publish):
+        return "new" if isinstance(outcome.decision, NewStory) else "revision"
+    return "repeat"

@@ -1,0 +1,108 @@
+"""Key-value state kept in a compacted Kafka topic, readable as a Mapping.
+
+The topic is the truth; this table is its local copy. It is restored by reading the whole topic (committed records
+only) before the worker reports ready, and it keeps tailing the topic so that writes of other replicas show up.
+A worker's own writes go through `stage` and become visible at once to the work of the same transaction (the
+overlay); `commit` keeps them and `discard` drops them when the transaction aborts, so the local copy never holds
+what the topic does not.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from kafka import KafkaConsumer
+
+from ingest.config import KafkaSettings
+from ingest.kafka import partitions_of, reading_consumer
+
+log = logging.getLogger(__name__)
+
+_DELETED = None
+
+
+class StateTable(Mapping[str, dict[str, Any]]):
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
+        self.topic = topic
+        self._kafka = kafka
+        self._base: dict[str, dict[str, Any]] = {}
+        self._overlay: dict[str, dict[str, Any] | None] = {}
+        self._consumer: KafkaConsumer | None = None
+
+    def restore(self, timeout_s: float = 300.0) -> int:
+        """Read the topic from the start to its current end; return how many records were applied."""
+        consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
+        partitions = partitions_of(consumer, self.topic)
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        applied = 0
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"state topic {self.topic} not restored within {timeout_s:.0f} s")
+            applied += self._apply(consumer.poll(timeout_ms=500))
+        self._consumer = consumer
+        log.info("state restored", extra={"topic": self.topic, "records": applied, "entries": len(self._base)})
+        return applied
+
+    def refresh(self) -> int:
+        """Apply what other writers (and we) committed since the last call; never blocks long."""
+        if self._consumer is None:
+            raise RuntimeError(f"state table {self.topic} used before restore()")
+        return self._apply(self._consumer.poll(timeout_ms=0))
+
+    def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
+        self._overlay.update(updates)
+
+    def staged(self) -> Iterator[tuple[str, bytes | None]]:
+        """The staged writes, encoded for the state topic (None is a tombstone)."""
+        for key, value in self._overlay.items():
+            yield key, None if value is _DELETED else json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+    def commit(self) -> None:
+        for key, value in self._overlay.items():
+            self._put(key, value)
+        self._overlay.clear()
+
+    def discard(self) -> None:
+        self._overlay.clear()
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+    def _apply(self, batches: Mapping[Any, list[Any]]) -> int:
+        count = 0
+        for records in batches.values():
+            for record in records:
+                key = record.key.decode("utf-8")
+                self._put(key, json.loads(record.value) if record.value is not None else _DELETED)
+                count += 1
+        return count
+
+    def _put(self, key: str, value: dict[str, Any] | None) -> None:
+        if value is _DELETED:
+            self._base.pop(key, None)
+        else:
+            self._base[key] = value
+
+    def __getitem__(self, key: str) -> dict[str, Any]:
+        if key in self._overlay:
+            value = self._overlay[key]
+            if value is _DELETED:
+                raise KeyError(key)
+            return value
+        return self._base[key]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from (key for key, value in self._overlay.items() if value is not _DELETED)
+        yield from (key for key in self._base if key not in self._overlay)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)

@@ -1,0 +1,84 @@
+"""Article text and metadata out of an HTML page, with trafilatura."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import trafilatura
+from lxml import html as lxml_html
+from lxml.etree import ParserError
+from trafilatura.settings import Document
+
+from processors.errors import EmptyText, NotHtml
+from processors.language import primary_language_tag
+
+_HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """What trafilatura found in a page. Dates are as precise as the page says (often a day)."""
+
+    text: str
+    title: str | None
+    authors: list[str]
+    published_at: datetime | None
+    canonical_url: str | None
+    declared_language: str | None
+    sitename: str | None
+
+
+def extract_article(html: str, *, url: str | None, content_type: str | None) -> ExtractedArticle:
+    """Extract main text and metadata; raise NotHtml or EmptyText when there is no article to publish.
+
+    Reader comments are left out (trafilatura includes them by default), and the page is parsed once: the same
+    tree serves the declared `lang` and trafilatura.
+    """
+    if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
+        raise NotHtml(f"content type {content_type!r} is not HTML")
+    if not html.strip():
+        raise EmptyText("the page is empty")
+    try:
+        tree = lxml_html.document_fromstring(html)
+    except (ParserError, ValueError) as exc:
+        raise NotHtml(f"not parseable as HTML: {exc}") from exc
+    declared_language = primary_language_tag(tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
+    document = trafilatura.bare_extraction(
+        tree,
+        url=url,
+        with_metadata=True,
+        include_comments=False,
+        include_tables=False,
+        date_extraction_params={"extensive_search": False, "original_date": True},
+    )
+    text = (document.text or "").strip() if isinstance(document, Document) else ""
+    if not text or not isinstance(document, Document):
+        raise EmptyText("no article text found in the page")
+    return ExtractedArticle(
+        text=text,
+        title=_clean(document.title),
+        authors=_split_authors(document.author),
+        published_at=_parse_day(document.date),
+        canonical_url=_clean(document.url),
+        declared_language=declared_language,
+        sitename=_clean(document.sitename),
+    )
+
+
+def _clean(value: str | None) -> str | None:
+    value = (value or "").strip()
+    return value or None
+
+
+def _split_authors(author: str | None) -> list[str]:
+    return [name.strip() for name in (author or "").split(";") if name.strip()]
+
+
+def _parse_day(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None

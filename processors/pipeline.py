@@ -1,0 +1,54 @@
+"""One raw document through every stage: extract, decide its story, detect the language, normalize."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from processors.dedupe import NewStory, Repeat, Revision, StoryIndex, state_updates
+from processors.extract import extract_article
+from processors.identity import content_hash, identity_keys
+from processors.language import LanguageDetector
+from processors.normalize import build_article
+from processors.records import Article, RawDocument
+
+
+@dataclass(frozen=True)
+class Publish:
+    article: Article
+    decision: NewStory | Revision
+    state_updates: dict[str, dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class Skip:
+    """An exact repeat: nothing is published, but the state learns any new alias."""
+
+    decision: Repeat
+    state_updates: dict[str, dict[str, Any]]
+
+
+Outcome = Publish | Skip
+
+
+def process_document(raw: RawDocument, *, detector: LanguageDetector, index: StoryIndex, now: datetime) -> Outcome:
+    """Turn a raw document into the article to publish, or a skip; raise `Rejected` for what cannot be."""
+    extracted = extract_article(raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type)
+    identities = identity_keys(
+        feed_url=raw.feed.url,
+        guid=raw.entry.id,
+        urls=[extracted.canonical_url, raw.url, raw.entry.url],
+    )
+    text_hash = content_hash(extracted.text)
+    decision = index.decide(identities, text_hash)
+    title = raw.entry.title or extracted.title
+    updates = state_updates(decision, identities, content_hash=text_hash, title=title, now=now)
+    if isinstance(decision, Repeat):
+        return Skip(decision, updates)
+    language = detector.detect(
+        extracted.text,
+        declared=[extracted.declared_language, raw.content_language, raw.entry.language],
+    )
+    article = build_article(raw, extracted, language, decision, content_hash=text_hash, now=now)
+    return Publish(article, decision, updates)

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urljoin
 
 import feedparser
 
@@ -56,10 +57,10 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, declared_lang
     """Entries of the feed in `body`, in document order, without repeated ids (the first wins)."""
     if _ENTITY_DECLARATION.search(body[:65536]):
         raise FeedParseError("the document declares XML entities, which feeds never need")
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True, resolve_relative_uris=True)
+    # No content-location: feedparser would resolve opaque GUIDs against it, and a feed that moves (http to
+    # https, a new path) would then rename every entry. Links are resolved against the feed URL below instead.
+    headers = {"content-type": content_type} if content_type else {}
+    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
     if parsed.get("bozo") and not parsed.entries:
         raise FeedParseError(f"not a readable feed: {parsed.get('bozo_exception')!s:.200}")
     if not parsed.get("version") and not parsed.entries:
@@ -67,14 +68,14 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, declared_lang
     feed_language = declared_language or primary_language_tag(parsed.feed.get("language"))
     entries: dict[str, ParsedEntry] = {}
     for raw in parsed.entries:
-        entry = _entry(raw, feed_language)
+        entry = _entry(raw, url, feed_language)
         if entry is not None and entry.entry.id not in entries:
             entries[entry.entry.id] = entry
     return ParsedFeed(title=parsed.feed.get("title"), language=feed_language, entries=list(entries.values()))
 
 
-def _entry(raw: Any, feed_language: str | None) -> ParsedEntry | None:
-    link = (raw.get("link") or "").strip() or None
+def _entry(raw: Any, feed_url: str, feed_language: str | None) -> ParsedEntry | None:
+    link = urljoin(feed_url, raw["link"].strip()) if (raw.get("link") or "").strip() else None
     entry_id = (raw.get("id") or "").strip() or link
     if entry_id is None:
         return None  # nothing to know it by: it cannot be told from the next one
@@ -87,7 +88,8 @@ def _entry(raw: Any, feed_language: str | None) -> ParsedEntry | None:
         summary=(raw.get("summary") or "").strip() or None,
         authors=[a["name"].strip() for a in raw.get("authors") or [] if (a.get("name") or "").strip()],
         published_at=_timestamp(raw.get("published_parsed")),
-        updated_at=_timestamp(raw.get("updated_parsed")),
+        # dict.get: feedparser's own get() answers published_parsed for a missing updated_parsed.
+        updated_at=_timestamp(dict.get(raw, "updated_parsed")),
         language=primary_language_tag(raw.get("language")) or feed_language,
     )
     fingerprint = hashlib.sha256(

@@ -29,7 +29,13 @@ class ExtractedArticle:
     sitename: str | None
 
 
-def extract_article(html: str, *, url: str | None, content_type: str | None) -> ExtractedArticle:
+# Shorter than this is a menu, a caption or a teaser, not an article (the shortest wire briefs run ~150 chars).
+MIN_TEXT_CHARS = 50
+
+
+def extract_article(
+    html: str, *, url: str | None, content_type: str | None, min_text_chars: int = MIN_TEXT_CHARS
+) -> ExtractedArticle:
     """Extract main text and metadata; raise NotHtml or EmptyText when there is no article to publish.
 
     Reader comments are left out (trafilatura includes them by default), and the page is parsed once: the same
@@ -53,17 +59,27 @@ def extract_article(html: str, *, url: str | None, content_type: str | None) -> 
         date_extraction_params={"extensive_search": False, "original_date": True},
     )
     text = (document.text or "").strip() if isinstance(document, Document) else ""
-    if not text or not isinstance(document, Document):
+    if not isinstance(document, Document):
         raise EmptyText("no article text found in the page")
+    title = _clean(document.title)
+    text = _without_headline(text, title)
+    if len(text) < min_text_chars:
+        raise EmptyText(f"no article text found in the page ({len(text)} characters)")
     return ExtractedArticle(
         text=text,
-        title=_clean(document.title),
+        title=title,
         authors=_split_authors(document.author),
         published_at=_parse_day(document.date),
         canonical_url=_clean(document.url),
         declared_language=declared_language,
         sitename=_clean(document.sitename),
     )
+
+
+def _without_headline(text: str, title: str | None) -> str:
+    """trafilatura keeps the page's <h1> as the first line; the record carries it as `title`, not as text."""
+    first, _, rest = text.partition("\n")
+    return rest.strip() if title and first.strip() == title else text
 
 
 def _clean(value: str | None) -> str | None:

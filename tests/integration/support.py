@@ -1,0 +1,111 @@
+"""Helpers for integration tests: config files, running the real CLI, reading topics back."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import yaml
+from kafka import KafkaConsumer, TopicPartition
+
+from ingest.demo import SiteServer
+
+BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+CLI = str(Path(sys.executable).parent / "news-ingest")
+SCHEMAS = Path(__file__).resolve().parents[2] / "schemas"
+
+DEMO_FEEDS = [
+    ("kabar-dunia", "/feeds/kabar-dunia.xml", None),
+    ("world-wire", "/feeds/world-wire.atom", None),
+    ("euro-desk", "/feeds/euro-desk.xml", None),
+    ("berita-semenanjung", "/feeds/berita-semenanjung.xml", "ms"),
+]
+
+
+def topics(app_id: str) -> dict[str, str]:
+    return {"raw": f"{app_id}.raw", "articles": f"{app_id}.articles", "dlq": f"{app_id}.dlq"}
+
+
+def write_config(
+    directory: Path,
+    app_id: str,
+    site: SiteServer,
+    feeds: list[tuple[str, str, str | None]],
+    *,
+    allow_site: bool = True,
+    **extra: Any,
+) -> Path:
+    """A config for one test: its own app_id and topics, the site's feeds, loopback allowed only for the site."""
+    host_port = site.base_url.removeprefix("http://")
+    config: dict[str, Any] = {
+        "app_id": app_id,
+        "kafka": {"bootstrap_servers": BOOTSTRAP},
+        "topics": topics(app_id),
+        "http": {"allow_hosts": [host_port] if allow_site else [], "timeout_s": 10},
+        "server": {"port": 0},
+        "feeds": [
+            {"name": name, "url": site.base_url + path, "interval_s": 60, "language": language}
+            for name, path, language in feeds
+        ],
+    }
+    for key, value in extra.items():
+        config[key] = {**config.get(key, {}), **value} if isinstance(value, dict) else value
+    path = directory / f"{app_id}.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def run_cli(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run the installed `news-ingest` command as a user would."""
+    return subprocess.run([CLI, *args], capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def log_events(stderr: str) -> list[dict[str, Any]]:
+    """The worker's JSON log lines (every line must be JSON)."""
+    return [json.loads(line) for line in stderr.splitlines() if line.strip()]
+
+
+def read_topic(topic: str, *, timeout_s: float = 30) -> list[Any]:
+    """Every committed record of `topic`, read by a separate consumer (read_committed) from the start."""
+    consumer = KafkaConsumer(
+        bootstrap_servers=BOOTSTRAP,
+        group_id=None,
+        enable_auto_commit=False,
+        isolation_level="read_committed",
+        auto_offset_reset="earliest",
+    )
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+        if not partitions:
+            return []
+        consumer.assign(partitions)
+        consumer.seek_to_beginning(*partitions)
+        end = consumer.end_offsets(partitions)
+        records: list[Any] = []
+        deadline = time.monotonic() + timeout_s
+        while any(consumer.position(tp) < end[tp] for tp in partitions):
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"could not read {topic} to its end")
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+def validate(records: list[Any], schema_name: str) -> list[dict[str, Any]]:
+    """Decode every record value and check it against the committed JSON Schema."""
+    schema = json.loads((SCHEMAS / f"{schema_name}.schema.json").read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER)
+    values = []
+    for record in records:
+        value = json.loads(record.value)
+        validator.validate(value)
+        values.append(value)
+    return values

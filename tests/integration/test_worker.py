@@ -1,0 +1,97 @@
+"""The long-running worker: health, readiness and metrics while it runs; a clean exit on SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import signal
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+from ingest.demo import SiteServer
+
+from .support import CLI, DEMO_FEEDS, log_events, run_cli, write_config
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def wait_for(condition: object, timeout_s: float = 60) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if condition():  # type: ignore[operator]
+            return
+        time.sleep(0.3)
+    raise AssertionError("condition not met in time")
+
+
+def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_server: SiteServer) -> None:
+    port = free_port()
+    config = write_config(tmp_path, app_id, demo_server, DEMO_FEEDS, server={"port": port, "host": "127.0.0.1"})
+    base = f"http://127.0.0.1:{port}"
+    worker = subprocess.Popen([CLI, "run", "--config", str(config)], stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: _answers(base + "/readyz") == 200)
+        status, body = get(base + "/healthz")
+        assert status == 200 and json.loads(body)["live"] is True
+        assert json.loads(get(base + "/readyz")[1])["roles"] == {"poller": True, "processor": True}
+        wait_for(lambda: 'news_ingest_articles_published_total{language="id"} 2.0' in get(base + "/metrics")[1])
+        metrics = get(base + "/metrics")[1]
+        for expected in (
+            'news_ingest_feed_polls_total{outcome="changed"} 4.0',
+            'news_ingest_dedupe_decisions_total{decision="new"} 8.0',
+            'news_ingest_fetch_seconds_count{kind="page"}',
+            'news_ingest_extractions_total{domain="127.0.0.1"} 8.0',
+            "news_ingest_consumer_lag{",
+        ):
+            assert expected in metrics, expected
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        _, stderr = worker.communicate(timeout=60)
+    assert worker.returncode == 0, stderr[-3000:]
+    events = log_events(stderr)
+    assert {"event": "stop requested", "signal": "SIGTERM"}.items() <= next(
+        e for e in events if e["event"] == "stop requested"
+    ).items()
+    published = [e for e in events if e["event"] == "article published"]
+    assert len(published) == 8 and all(e["story_id"] and e["feed"] for e in published)
+
+
+def test_a_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:
+    path = tmp_path / "bad.yaml"
+    path.write_text("http: {timeout_s: soon}\n", encoding="utf-8")
+    result = run_cli("run", "--config", str(path))
+    assert result.returncode == 2
+    assert "http.timeout_s: Input should be a valid number" in result.stderr
+
+
+def test_an_unreachable_broker_is_reported_clearly(tmp_path: Path) -> None:
+    path = tmp_path / "nobroker.yaml"
+    path.write_text(
+        f"kafka: {{bootstrap_servers: '127.0.0.1:{free_port()}', max_block_ms: 2000}}\nserver: {{port: 0}}\n",
+        encoding="utf-8",
+    )
+    result = run_cli("run", "--once", "--config", str(path), timeout=60)
+    assert result.returncode == 3
+    assert "cannot use Kafka at 127.0.0.1:" in result.stderr
+    assert "no broker answered in 2000 ms" in result.stderr
+
+
+def _answers(url: str) -> int | None:
+    try:
+        return get(url)[0]
+    except OSError:
+        return None

@@ -1,0 +1,68 @@
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from processors.dedupe import StoryIndex
+from processors.language import LanguageDetector
+from processors.pipeline import Publish, Skip, process_document
+from processors.records import FeedEntry, FeedRef, RawDocument
+
+NOW = datetime(2022, 9, 13, 6, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def detector() -> LanguageDetector:
+    return LanguageDetector()
+
+
+def raw_page(html: str, *, url: str = "https://kabar.example/news/armenia") -> RawDocument:
+    return RawDocument(
+        feed=FeedRef(name="kabar", url="https://kabar.example/feed.xml"),
+        entry=FeedEntry(
+            id="kabar-armenia",
+            url=url,
+            title="Armenia dan Azerbaijan bentrok",
+            summary=None,
+            authors=["AFP"],
+            published_at=datetime(2022, 9, 13, 1, 10, tzinfo=UTC),
+            updated_at=None,
+            language="id",
+        ),
+        source="page",
+        url=url,
+        html=html,
+        content_type="text/html; charset=utf-8",
+        content_language=None,
+        fetched_at=NOW,
+    )
+
+
+def test_a_page_becomes_version_one_then_a_repeat_then_version_two(demo_site: Path, detector: LanguageDetector) -> None:
+    state: dict[str, Any] = {}
+    early = (demo_site / "news" / "armenia-azerbaijan-bentrok.html").read_text(encoding="utf-8")
+    seed = (demo_site / "news" / "armenia-azerbaijan-bentrok.html.next").read_text(encoding="utf-8")
+
+    first = process_document(raw_page(early), detector=detector, index=StoryIndex(state), now=NOW)
+    assert isinstance(first, Publish)
+    article = first.article
+    assert (article.version, article.language, article.revision_of) == (1, "id", None)
+    assert article.title == "Armenia dan Azerbaijan bentrok"
+    assert article.first_seen_at == NOW and article.authors == ["AFP"]
+    state.update(first.state_updates)
+
+    again = process_document(raw_page(early), detector=detector, index=StoryIndex(state), now=NOW)
+    assert isinstance(again, Skip)
+
+    # Same URL with utm parameters: still the same story.
+    tracked = raw_page(early, url="https://kabar.example/news/armenia?utm_source=rss")
+    assert isinstance(process_document(tracked, detector=detector, index=StoryIndex(state), now=NOW), Skip)
+
+    second = process_document(raw_page(seed), detector=detector, index=StoryIndex(state), now=NOW)
+    assert isinstance(second, Publish)
+    assert second.article.story_id == article.story_id
+    assert second.article.version == 2
+    assert second.article.revision_of == f"{article.story_id}-v1"
+    assert second.article.first_seen_at == NOW
+    assert second.article.language == "id"

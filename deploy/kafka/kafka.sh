@@ -44,8 +44,10 @@ configure() {
   fi
 }
 
+answers() { "$python" "$here/wait_ready.py" "127.0.0.1:$port" "$1"; }
+
 wait_ready() {
-  "$python" "$here/wait_ready.py" "127.0.0.1:$port" "${KAFKA_WAIT_S:-90}" || {
+  answers "${KAFKA_WAIT_S:-90}" || {
     echo "kafka: broker did not answer; last lines of $logdir/stdout.log:" >&2
     tail -n 30 "$logdir/stdout.log" >&2 || true
     exit 1
@@ -55,6 +57,9 @@ wait_ready() {
 up() {
   if running; then
     echo "kafka: reusing broker pid $(cat "$pidfile") on 127.0.0.1:$port"
+  elif answers 2; then
+    echo "kafka: a broker not started from $home already answers on 127.0.0.1:$port; using it"
+    return
   else
     fetch_jars
     configure

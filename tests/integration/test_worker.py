@@ -48,16 +48,21 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         status, body = get(base + "/healthz")
         assert status == 200 and json.loads(body)["live"] is True
         assert json.loads(get(base + "/readyz")[1])["roles"] == {"poller": True, "processor": True}
-        wait_for(lambda: 'news_ingest_articles_published_total{language="id"} 2.0' in get(base + "/metrics")[1])
-        metrics = get(base + "/metrics")[1]
-        for expected in (
+        expected = (
+            'news_ingest_articles_published_total{language="id"} 2.0',
             'news_ingest_feed_polls_total{outcome="changed"} 4.0',
             'news_ingest_dedupe_decisions_total{decision="new"} 8.0',
             'news_ingest_fetch_seconds_count{kind="page"}',
             'news_ingest_extractions_total{domain="127.0.0.1"} 8.0',
             "news_ingest_consumer_lag{",
-        ):
-            assert expected in metrics, expected
+        )
+        # The roles run in their own threads: wait until both have done all their work, then look.
+        try:
+            wait_for(lambda: all(line in get(base + "/metrics")[1] for line in expected))
+        except AssertionError:
+            metrics = get(base + "/metrics")[1]
+            missing = [line for line in expected if line not in metrics]
+            raise AssertionError(f"metrics never showed {missing}:\n{metrics}") from None
     finally:
         worker.send_signal(signal.SIGTERM)
         _, stderr = worker.communicate(timeout=60)

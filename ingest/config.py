@@ -106,6 +106,9 @@ class PollerSettings(_Section):
 class ProcessorSettings(_Section):
     batch_size: int = Field(50, ge=1, description="Records per transaction.")
     poll_timeout_ms: int = Field(1000, ge=10)
+    max_attempts: int = Field(3, ge=1, description="Tries of a record that fails unexpectedly before the DLQ.")
+    session_timeout_ms: int = Field(10_000, ge=6000, description="How soon a dead replica's partitions move.")
+    static_membership: bool = Field(False, description="Join the group as <app_id>.<instance_id> (stable ids).")
 
 
 class ServerSettings(_Section):
@@ -124,6 +127,8 @@ class Settings(BaseSettings):
     )
     instance_id: str = Field(default_factory=socket.gethostname, description="This replica's name.")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    shutdown_grace_s: float = Field(20.0, gt=0, description="After SIGTERM, how long to finish the current work.")
+    max_backoff_s: float = Field(30.0, gt=0, description="Longest wait between retries while Kafka is unavailable.")
     kafka: KafkaSettings = KafkaSettings()
     topics: TopicSettings = TopicSettings()
     http: HttpSettings = HttpSettings()

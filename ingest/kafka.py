@@ -9,6 +9,7 @@ from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.errors import (
     KafkaError,
     KafkaTimeoutError,
@@ -71,8 +72,14 @@ class TransactionalProducer:
     def __init__(self, settings: KafkaSettings, transactional_id: str) -> None:
         self._settings = settings
         self.transactional_id = transactional_id
+        self._producer = self._connect()
+        self._pending: list[Any] = []
+
+    def _connect(self) -> KafkaProducer:
+        settings = self._settings
+        transactional_id = self.transactional_id
         try:
-            self._producer = KafkaProducer(
+            producer = KafkaProducer(
                 **client_options(settings),
                 enable_idempotence=True,
                 acks="all",
@@ -82,14 +89,21 @@ class TransactionalProducer:
                 linger_ms=5,
                 retries=2**31 - 1,
             )
-            if self._producer.config.get("enable_idempotence") is not True:
+            if producer.config.get("enable_idempotence") is not True:
                 raise FatalProducerError("the Kafka producer started without idempotence; refusing to run")
-            self._producer.init_transactions()
+            # Fences any older producer with this id and completes or aborts its open transaction.
+            producer.init_transactions()
         except KafkaTimeoutError as exc:
             raise _unavailable(settings, exc) from exc
         except TransactionalIdAuthorizationFailedError as exc:
             raise FatalProducerError(f"not authorized to use transactional id {transactional_id!r}") from exc
-        self._pending: list[Any] = []
+        return producer
+
+    def reset(self) -> None:
+        """Replace the producer after a broker error: the old one may hold a transaction in an unknown state."""
+        with suppress(Exception):  # it is being thrown away; whatever it raises on the way out changes nothing
+            self._producer.close(timeout=0)
+        self._producer = self._connect()
 
     @contextmanager
     def transaction(self) -> Iterator[TransactionalProducer]:
@@ -151,6 +165,16 @@ def processing_consumer(settings: Settings, topic: str, group_id: str) -> KafkaC
             auto_offset_reset="earliest",
             max_poll_records=settings.processor.batch_size,
             request_timeout_ms=max(30_000, settings.kafka.max_block_ms + 5000),
+            session_timeout_ms=settings.processor.session_timeout_ms,
+            heartbeat_interval_ms=max(1000, settings.processor.session_timeout_ms // 4),
+            # Work is committed at the end of every poll loop, so nothing is in flight at a rebalance: the
+            # incremental protocol only moves the partitions that must move.
+            partition_assignment_strategy=(CooperativeStickyAssignor,),
+            # With a stable instance_id (a StatefulSet's pod name), a restarted replica takes its partitions back
+            # at once instead of after a rebalance.
+            group_instance_id=(
+                f"{settings.app_id}.{settings.instance_id}" if settings.processor.static_membership else None
+            ),
         )
     except KafkaTimeoutError as exc:
         raise _unavailable(settings.kafka, exc) from exc

@@ -55,6 +55,12 @@ class Metrics:
             ["topic", "partition"],
             registry=r,
         )
+        self.broker_errors = Counter(
+            "news_ingest_broker_errors",
+            "Kafka errors that made a role back off, by role and error.",
+            ["role", "error"],
+            registry=r,
+        )
         self.transactions = Counter(
             "news_ingest_transactions",
             "Kafka transactions by role and outcome.",

@@ -74,8 +74,10 @@ class Poller:
         state: StateTable,
         metrics: Metrics,
         health: Health,
+        stop: Event,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._stop = stop
         self._settings = settings
         self._fetcher = fetcher
         self._producer = producer
@@ -94,20 +96,24 @@ class Poller:
             self.poll_feed(feed)
             self._health.beat("poller")
 
-    def run(self, stop: Event) -> None:
-        """Poll feeds as they fall due until `stop` is set."""
-        self._health.set_ready("poller", True)
-        while not stop.is_set():
-            self._health.beat("poller")
-            now = self._clock()
-            due = [feed for feed in self._settings.feeds if self.feed_state(feed).next_poll_at <= now]
-            for feed in due:
-                if stop.is_set():
-                    return
+    def step(self) -> None:
+        """Poll the feeds that are due, then wait until the next one is (at most `poller.idle_sleep_s`)."""
+        self._health.beat("poller")
+        now = self._clock()
+        for feed in self._settings.feeds:
+            if self._stop.is_set():
+                return
+            if self.feed_state(feed).next_poll_at <= now:
                 self.poll_feed(feed)
                 self._health.beat("poller")
-            next_due = min((self.feed_state(feed).next_poll_at for feed in self._settings.feeds), default=now + 60)
-            stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
+        self._health.set_ready("poller", True)
+        next_due = min((self.feed_state(feed).next_poll_at for feed in self._settings.feeds), default=now + 60)
+        self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
+
+    def recover(self) -> None:
+        """After a broker error: a new producer, and the feed state as the topic really has it."""
+        self._producer.reset()
+        self._state.restore()
 
     def poll_feed(self, feed: FeedSettings) -> str:
         """Poll one feed; return the outcome (also counted and logged)."""
@@ -142,7 +148,13 @@ class Poller:
         seen = dict(state.seen)
         for start in range(0, len(fresh), ENTRIES_PER_TRANSACTION):
             chunk = fresh[start : start + ENTRIES_PER_TRANSACTION]
-            outputs = [self._document_for(feed, item) for item in chunk]
+            outputs = []
+            for item in chunk:
+                if self._stop.is_set():
+                    # What this chunk fetched is dropped; the entries are not in `seen`, so the next poll has them.
+                    log.info("feed poll interrupted by stop", extra={"feed": feed.name})
+                    return "interrupted"
+                outputs.append(self._document_for(feed, item))
             seen.update({item.entry.id: item.fingerprint for item in chunk})
             self._publish(feed, outputs, state.model_copy(update={"seen": seen}))
         current = {item.entry.id for item in parsed.entries}

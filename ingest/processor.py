@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from threading import Event
 from typing import Any
@@ -26,8 +26,8 @@ from ingest.state import StateTable
 from processors.dedupe import NewStory, StoryIndex
 from processors.errors import BadRecord, EmptyText, Rejected
 from processors.language import UNDETERMINED, LanguageDetector
-from processors.pipeline import Publish, process_document
-from processors.records import DeadLetter, RawDocument
+from processors.pipeline import Failed, Outcome, Publish, process_document, with_attempts
+from processors.records import DeadLetter, RawDocument, Stage
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +43,10 @@ class Processor:
         detector: LanguageDetector,
         metrics: Metrics,
         health: Health,
+        stop: Event,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._stop = stop
         self._settings = settings
         self._consumer = consumer
         self._producer = producer
@@ -55,19 +57,20 @@ class Processor:
         self._health = health
         self._clock = clock
 
-    def run(self, stop: Event) -> None:
-        """Process batches until `stop` is set."""
-        while not stop.is_set():
-            self.step()
+    def recover(self) -> None:
+        """After a broker error: a new producer, the state as the topic has it, and back to the committed offsets."""
+        self._producer.reset()
+        self._state.restore()
+        self._rewind(self._consumer.assignment())
 
-    def drain(self, stop: Event, idle_timeout_s: float = 30.0) -> None:
+    def drain(self, idle_timeout_s: float = 30.0) -> None:
         """Process until every partition of the raw topic is read up to its end as of now (for --once)."""
         topic = self._settings.topics.raw
         end = self._consumer.end_offsets(
             [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic) or ()]
         )
         deadline = time.monotonic() + idle_timeout_s
-        while not stop.is_set():
+        while not self._stop.is_set():
             progressed = self.step()
             assigned = self._consumer.assignment()
             if (
@@ -121,28 +124,44 @@ class Processor:
         self._update_lag()
         return len(records)
 
-    def _process(self, record: Any) -> Publish | DeadLetter | Any:
+    def _process(self, record: Any) -> Outcome | DeadLetter:
         now = datetime.fromtimestamp(self._clock(), UTC)
         raw: RawDocument | None = None
         try:
             raw = _decode(record.value)
-            outcome = process_document(raw, detector=self._detector, index=self._index, now=now)
+            document = raw
+            result = with_attempts(
+                lambda: process_document(document, detector=self._detector, index=self._index, now=now),
+                max_attempts=self._settings.processor.max_attempts,
+                on_error=lambda error, attempt: log.exception(
+                    "unexpected processing error",
+                    extra={"url": document.url, "feed": document.feed.name, "attempt": attempt},
+                ),
+            )
         except Rejected as rejection:
             self._count_quality(raw, rejection)
             return self._dead_letter(record, raw, rejection.reason, str(rejection), rejection.stage, now)
-        except Exception as error:
-            # A stage raising anything but a rejection is a bug; the record is quarantined with the traceback
-            # logged, so one bad page cannot stop the partition.
-            log.exception("unexpected processing error", extra={"url": raw.url if raw else None})
-            return self._dead_letter(record, raw, type(error).__name__, str(error), "process", now)
-        self._count_quality(raw, None, outcome)
-        self._metrics.dedupe_decisions.labels(_decision_name(outcome)).inc()
-        return outcome
+        if isinstance(result, Failed):
+            # Anything but a rejection is a bug, not bad input; after a few tries the record is quarantined (with
+            # the traceback logged) so that one bad page cannot stop the partition.
+            error = result.error
+            return self._dead_letter(record, raw, type(error).__name__, str(error), "process", now, result.attempts)
+        self._count_quality(raw, None, result)
+        self._metrics.dedupe_decisions.labels(_decision_name(result)).inc()
+        return result
 
     def _dead_letter(
-        self, record: Any, raw: RawDocument | None, reason: str, detail: str, stage: Any, now: datetime
+        self,
+        record: Any,
+        raw: RawDocument | None,
+        reason: str,
+        detail: str,
+        stage: Stage,
+        now: datetime,
+        attempts: int = 1,
     ) -> DeadLetter:
         return DeadLetter.of(
+            attempts=attempts,
             reason=reason,
             detail=detail,
             stage=stage,
@@ -152,7 +171,9 @@ class Processor:
             failed_at=now,
         )
 
-    def _count_quality(self, raw: RawDocument | None, rejection: Rejected | None, outcome: Any = None) -> None:
+    def _count_quality(
+        self, raw: RawDocument | None, rejection: Rejected | None, outcome: Outcome | None = None
+    ) -> None:
         if raw is None:
             return
         domain = urlsplit(raw.url or raw.entry.url or raw.feed.url).hostname or "unknown"
@@ -195,9 +216,9 @@ class Processor:
         if skipped:
             log.info("repeats skipped", extra={"count": skipped})
 
-    def _rewind(self, offsets: Mapping[TopicPartition, int]) -> None:
+    def _rewind(self, partitions: Iterable[TopicPartition]) -> None:
         """After an abort, go back to the last committed offsets so the batch is processed again."""
-        for tp in offsets:
+        for tp in partitions:
             committed = self._consumer.committed(tp)
             if committed is None:
                 self._consumer.seek_to_beginning(tp)

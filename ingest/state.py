@@ -34,7 +34,14 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self._consumer: KafkaConsumer | None = None
 
     def restore(self, timeout_s: float = 300.0) -> int:
-        """Read the topic from the start to its current end; return how many records were applied."""
+        """Read the topic from the start to its current end; return how many records were applied.
+
+        Run again after a broker error, it replaces the local copy: the topic is the truth, and a commit whose
+        answer was lost may or may not have happened.
+        """
+        self.close()
+        self._base.clear()
+        self._overlay.clear()
         consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
         partitions = partitions_of(consumer, self.topic)
         consumer.assign(partitions)

@@ -9,16 +9,19 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+import time
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from enum import Enum
 from types import FrameType
 
+from kafka.errors import KafkaError
+
 from ingest.config import Settings
 from ingest.health import Health, HealthServer
 from ingest.http import Fetcher
-from ingest.kafka import TransactionalProducer, ensure_topics, processing_consumer
+from ingest.kafka import BrokerUnavailable, TransactionalProducer, ensure_topics, processing_consumer
 from ingest.metrics import Metrics
 from ingest.poller import Poller
 from ingest.processor import Processor
@@ -26,6 +29,13 @@ from ingest.state import StateTable
 from processors.language import LanguageDetector
 
 log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class _Loop:
+    role: str
+    step: Callable[[], object]
+    recover: Callable[[], None]
 
 
 class Role(Enum):
@@ -67,14 +77,14 @@ class Worker:
                 if poller is not None:
                     poller.poll_all()
                 if processor is not None:
-                    processor.drain(self.stop)
+                    processor.drain()
                 log.info("done", extra={"once": True})
                 return 0
-            loops: list[tuple[str, Callable[[threading.Event], None]]] = []
+            loops: list[_Loop] = []
             if poller is not None:
-                loops.append(("poller", poller.run))
+                loops.append(_Loop("poller", poller.step, poller.recover))
             if processor is not None:
-                loops.append(("processor", processor.run))
+                loops.append(_Loop("processor", processor.step, processor.recover))
             return self._run_loops(loops)
 
     def _poller(self, stack: ExitStack) -> Poller:
@@ -95,6 +105,7 @@ class Worker:
             state=state,
             metrics=self.metrics,
             health=self.health,
+            stop=self.stop,
         )
 
     def _processor(self, stack: ExitStack) -> Processor:
@@ -115,26 +126,65 @@ class Worker:
             detector=LanguageDetector(),
             metrics=self.metrics,
             health=self.health,
+            stop=self.stop,
         )
 
-    def _run_loops(self, loops: list[tuple[str, Callable[[threading.Event], None]]]) -> int:
+    def _run_loops(self, loops: list[_Loop]) -> int:
+        """Run each role's loop in a thread until a signal or a failure, then give them the grace period."""
         failures: list[str] = []
 
-        def guarded(name: str, loop: Callable[[threading.Event], None]) -> None:
+        def guarded(loop: _Loop) -> None:
             try:
-                loop(self.stop)
+                self._resilient(loop)
             except BaseException:
-                log.exception("role failed; stopping the worker", extra={"role": name})
-                failures.append(name)
+                log.exception("role failed; stopping the worker", extra={"role": loop.role})
+                failures.append(loop.role)
                 self.stop.set()
 
-        threads = [threading.Thread(target=guarded, args=item, name=item[0]) for item in loops]
+        # Daemon threads: a role stuck past the grace period must not keep the process alive.
+        threads = [threading.Thread(target=guarded, args=(loop,), name=loop.role, daemon=True) for loop in loops]
         for thread in threads:
             thread.start()
+        while not self.stop.wait(0.5):
+            pass
+        deadline = time.monotonic() + self.settings.shutdown_grace_s
         for thread in threads:
-            thread.join()
+            thread.join(max(0.0, deadline - time.monotonic()))
+        stuck = [thread.name for thread in threads if thread.is_alive()]
+        if stuck:
+            # Their open transactions were not committed: the broker aborts them, and the work is done again.
+            log.warning("grace period over; leaving unfinished work to be redone", extra={"roles": stuck})
         log.info("stopped", extra={"failed_roles": failures})
         return 1 if failures else 0
+
+    def _resilient(self, loop: _Loop) -> None:
+        """Run `loop.step` until stop; while Kafka fails, report not-ready, back off, recover, and go on."""
+        backoff = 1.0
+        needs_recovery = False
+        while not self.stop.is_set():
+            self.health.beat(loop.role)  # liveness is about our loop, never about the broker
+            try:
+                if needs_recovery:
+                    loop.recover()
+                    needs_recovery = False
+                    log.info("kafka available again; resuming", extra={"role": loop.role})
+                loop.step()
+                backoff = 1.0
+            except (KafkaError, BrokerUnavailable, TimeoutError) as error:
+                needs_recovery = True
+                self.health.set_ready(loop.role, False)
+                self.metrics.broker_errors.labels(loop.role, type(error).__name__).inc()
+                log.warning(
+                    "kafka unavailable; backing off",
+                    extra={
+                        "role": loop.role,
+                        "reason": type(error).__name__,
+                        "detail": str(error)[:300],
+                        "retry_in_s": backoff,
+                    },
+                )
+                self.stop.wait(backoff)
+                backoff = min(backoff * 2, self.settings.max_backoff_s)
 
     def install_signal_handlers(self) -> None:
         def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from processors.dedupe import NewStory, Repeat, Revision, StoryIndex, state_updates
+from processors.errors import Rejected
 from processors.extract import extract_article
 from processors.identity import content_hash, identity_keys
 from processors.language import LanguageDetector
@@ -52,3 +54,30 @@ def process_document(raw: RawDocument, *, detector: LanguageDetector, index: Sto
     )
     article = build_article(raw, extracted, language, decision, content_hash=text_hash, now=now)
     return Publish(article, decision, updates)
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Failed:
+    """A step that kept raising an unexpected error: the last error and how many tries were made."""
+
+    error: Exception
+    attempts: int
+
+
+def with_attempts(
+    step: Callable[[], T], *, max_attempts: int, on_error: Callable[[Exception, int], None]
+) -> T | Failed:
+    """Run `step` up to `max_attempts` times while it raises something unexpected; rejections pass straight up."""
+    for attempt in range(1, max_attempts + 1):
+        try:
+            return step()
+        except Rejected:
+            raise
+        except Exception as error:
+            on_error(error, attempt)
+            if attempt == max_attempts:
+                return Failed(error, attempt)
+    raise ValueError("max_attempts must be at least 1")

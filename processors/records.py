@@ -106,6 +106,7 @@ class DeadLetter(_Record):
     feed: FeedRef | None
     payload: str | None = Field(description="The original record (UTF-8, or base64 when not UTF-8).")
     payload_encoding: Literal["utf-8", "base64"] | None
+    attempts: int = Field(1, ge=1, description="How many times processing was tried.")
     failed_at: datetime
 
     @classmethod
@@ -119,6 +120,7 @@ class DeadLetter(_Record):
         feed: FeedRef | None,
         payload: bytes | None,
         failed_at: datetime,
+        attempts: int = 1,
     ) -> DeadLetter:
         """A dead letter carrying `payload` as text when it is UTF-8, else as base64."""
         text: str | None = None
@@ -137,6 +139,7 @@ class DeadLetter(_Record):
             payload=text,
             payload_encoding=encoding,
             failed_at=failed_at,
+            attempts=attempts,
         )
 
 

@@ -9,7 +9,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: help install kafka-up kafka-down run test check lint typecheck unit integration fix schema clean
+.PHONY: help install kafka-up kafka-down run test test-faults check lint typecheck unit integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,7 +31,7 @@ kafka-down: ## stop the local broker
 run: $(INSTALLED) kafka-up ## the main job on the embedded default: demo feeds on loopback -> broker -> articles shown as they arrive
 	$(BIN)/news-ingest demo --config demo/config.yaml --site demo/site
 
-test: check unit integration ## everything CI runs: lint, format check, types, unit and integration tests (real broker)
+test: check unit integration faults ## everything CI runs: lint, types, unit, integration and fast fault tests (real broker)
 
 check: lint typecheck ## lint, format check and type check (changes nothing)
 
@@ -47,6 +47,14 @@ unit: $(INSTALLED) ## unit tests of the pure stages (no broker)
 
 integration: $(INSTALLED) kafka-up ## integration tests against the local broker and a loopback HTTP server
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+
+faults: $(INSTALLED) kafka-up ## the fast subset of the fault suite (kill -9, broker restart, rescaling)
+	$(BIN)/pytest tests/faults $(PYTEST_ARGS)
+
+test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes docs/reliability-results.md
+	rm -f .local/faults/results.jsonl
+	NEWS_INGEST_FAULTS=full $(BIN)/pytest tests/faults $(PYTEST_ARGS)
+	$(BIN)/python -m tests.faults.report
 
 fix: $(INSTALLED) ## apply ruff's fixes and formatting (changes files)
 	$(BIN)/ruff check --fix .

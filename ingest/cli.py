@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import json
 import logging
+import signal
 import sys
 import threading
 from collections.abc import Sequence
@@ -24,6 +26,8 @@ _SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    # `kill -USR1 <pid>` prints every thread's stack to stderr: how to see where a stuck worker waits.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -109,6 +109,7 @@ class ProcessorSettings(_Section):
     max_attempts: int = Field(3, ge=1, description="Tries of a record that fails unexpectedly before the DLQ.")
     session_timeout_ms: int = Field(10_000, ge=6000, description="How soon a dead replica's partitions move.")
     static_membership: bool = Field(False, description="Join the group as <app_id>.<instance_id> (stable ids).")
+    stall_timeout_s: float = Field(60.0, gt=0, description="Replace a consumer that gets no records despite lag.")
 
 
 class ServerSettings(_Section):

@@ -28,8 +28,16 @@ class BrokerUnavailable(Exception):
     """No broker answered in time, or it refused our credentials: kafka-python cannot tell the two apart."""
 
 
+class ConsumerStalled(Exception):
+    """Records wait on our partitions but the consumer receives none: it must be replaced."""
+
+
 class FatalProducerError(Exception):
     """The producer cannot go on (fenced by a newer instance, or not authorized): the process must end."""
+
+
+# Errors after which a role backs off, rebuilds its clients and goes on (anything else ends the process).
+RECOVERABLE_ERRORS: tuple[type[Exception], ...] = (KafkaError, BrokerUnavailable, ConsumerStalled, TimeoutError)
 
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
+from contextlib import suppress
 from datetime import UTC, datetime
 from threading import Event
 from typing import Any
@@ -20,7 +21,7 @@ from pydantic import ValidationError
 
 from ingest.config import Settings
 from ingest.health import Health
-from ingest.kafka import TransactionalProducer
+from ingest.kafka import ConsumerStalled, TransactionalProducer
 from ingest.metrics import Metrics
 from ingest.state import StateTable
 from processors.dedupe import NewStory, StoryIndex
@@ -31,13 +32,16 @@ from processors.records import DeadLetter, RawDocument, Stage
 
 log = logging.getLogger(__name__)
 
+# How often an idle processor asks the broker whether records are waiting for it.
+_LAG_CHECK_S = 10.0
+
 
 class Processor:
     def __init__(
         self,
         settings: Settings,
         *,
-        consumer: KafkaConsumer,
+        consumer_factory: Callable[[], KafkaConsumer],
         producer: TransactionalProducer,
         state: StateTable,
         detector: LanguageDetector,
@@ -48,7 +52,8 @@ class Processor:
     ) -> None:
         self._stop = stop
         self._settings = settings
-        self._consumer = consumer
+        self._consumer_factory = consumer_factory
+        self._consumer = consumer_factory()
         self._producer = producer
         self._state = state
         self._index = StoryIndex(state)
@@ -56,12 +61,24 @@ class Processor:
         self._metrics = metrics
         self._health = health
         self._clock = clock
+        self._idle_since = time.monotonic()
+        self._last_lag_check = time.monotonic()
 
     def recover(self) -> None:
-        """After a broker error: a new producer, the state as the topic has it, and back to the committed offsets."""
+        """After a broker error: new clients, and the state as the topic has it.
+
+        The new consumer joins the group afresh and starts from the committed offsets, which are the truth: a
+        consumer that lived through the outage may hold positions or a membership the broker no longer agrees with.
+        """
+        self.close()
         self._producer.reset()
         self._state.restore()
-        self._rewind(self._consumer.assignment())
+        self._consumer = self._consumer_factory()
+        self._idle_since = time.monotonic()
+
+    def close(self) -> None:
+        with suppress(Exception):  # a consumer cut off from its broker may fail to leave the group: no matter
+            self._consumer.close()
 
     def drain(self, idle_timeout_s: float = 30.0) -> None:
         """Process until every partition of the raw topic is read up to its end as of now (for --once)."""
@@ -92,7 +109,9 @@ class Processor:
         self._state.refresh()
         records = [record for partition in batches.values() for record in partition]
         if not records:
+            self._check_stalled()
             return 0
+        self._idle_since = time.monotonic()
         published: list[Publish] = []
         dead: list[DeadLetter] = []
         offsets: dict[TopicPartition, int] = {}
@@ -114,9 +133,9 @@ class Processor:
                     tx.send(self._state.topic, key, value)
                 tx.send_offsets(offsets, self._consumer)
         except BaseException:
+            # The transaction is aborted; recover() starts again from the committed offsets.
             self._state.discard()
             self._metrics.transactions.labels("processor", "aborted").inc()
-            self._rewind(offsets)
             raise
         self._state.commit()
         self._metrics.transactions.labels("processor", "committed").inc()
@@ -216,14 +235,26 @@ class Processor:
         if skipped:
             log.info("repeats skipped", extra={"count": skipped})
 
-    def _rewind(self, partitions: Iterable[TopicPartition]) -> None:
-        """After an abort, go back to the last committed offsets so the batch is processed again."""
-        for tp in partitions:
-            committed = self._consumer.committed(tp)
-            if committed is None:
-                self._consumer.seek_to_beginning(tp)
-            else:
-                self._consumer.seek(tp, committed)
+    def _check_stalled(self) -> None:
+        """Raise ConsumerStalled when records wait on our partitions but none have arrived for a long while.
+
+        A safety net: after a broker restart kafka-python has been seen to rejoin the group and then never fetch.
+        """
+        now = time.monotonic()
+        if now - self._last_lag_check < _LAG_CHECK_S:
+            return
+        self._last_lag_check = now
+        assigned = list(self._consumer.assignment())
+        if not assigned:
+            return
+        end = self._consumer.end_offsets(assigned)
+        lag = 0
+        for tp in assigned:
+            position = self._consumer.position(tp, timeout_ms=2000)
+            lag += max(0, end[tp] - position) if position is not None else 1
+            self._metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(end[tp] - (position or 0))
+        if lag > 0 and now - self._idle_since > self._settings.processor.stall_timeout_s:
+            raise ConsumerStalled(f"{lag} records waiting, none received for {now - self._idle_since:.0f} s")
 
     def _update_lag(self) -> None:
         for tp in self._consumer.assignment():

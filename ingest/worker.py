@@ -16,12 +16,10 @@ from dataclasses import dataclass, field
 from enum import Enum
 from types import FrameType
 
-from kafka.errors import KafkaError
-
 from ingest.config import Settings
 from ingest.health import Health, HealthServer
 from ingest.http import Fetcher
-from ingest.kafka import BrokerUnavailable, TransactionalProducer, ensure_topics, processing_consumer
+from ingest.kafka import RECOVERABLE_ERRORS, TransactionalProducer, ensure_topics, processing_consumer
 from ingest.metrics import Metrics
 from ingest.poller import Poller
 from ingest.processor import Processor
@@ -116,11 +114,9 @@ class Worker:
         self.metrics.state_entries.labels("stories").set(len(state))
         producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
         stack.callback(producer.close)
-        consumer = processing_consumer(settings, settings.topics.raw, settings.processor_group)
-        stack.callback(consumer.close)
-        return Processor(
+        processor = Processor(
             settings,
-            consumer=consumer,
+            consumer_factory=lambda: processing_consumer(settings, settings.topics.raw, settings.processor_group),
             producer=producer,
             state=state,
             detector=LanguageDetector(),
@@ -128,6 +124,8 @@ class Worker:
             health=self.health,
             stop=self.stop,
         )
+        stack.callback(processor.close)
+        return processor
 
     def _run_loops(self, loops: list[_Loop]) -> int:
         """Run each role's loop in a thread until a signal or a failure, then give them the grace period."""
@@ -170,7 +168,7 @@ class Worker:
                     log.info("kafka available again; resuming", extra={"role": loop.role})
                 loop.step()
                 backoff = 1.0
-            except (KafkaError, BrokerUnavailable, TimeoutError) as error:
+            except RECOVERABLE_ERRORS as error:
                 needs_recovery = True
                 self.health.set_ready(loop.role, False)
                 self.metrics.broker_errors.labels(loop.role, type(error).__name__).inc()

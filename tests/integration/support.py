@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,23 +36,24 @@ def topics(app_id: str) -> dict[str, str]:
 def write_config(
     directory: Path,
     app_id: str,
-    site: SiteServer,
-    feeds: list[tuple[str, str, str | None]],
-    *,
-    allow_site: bool = True,
+    site: SiteServer | None = None,
+    feeds: Sequence[tuple[str, str, str | None]] = (),
     **extra: Any,
 ) -> Path:
-    """A config for one test: its own app_id and topics, the site's feeds, loopback allowed only for the site."""
-    host_port = site.base_url.removeprefix("http://")
+    """A config for one test: its own app_id and topics, the site's feeds, loopback allowed only for the site.
+
+    Keyword arguments are merged into the config's sections (`kafka={"bootstrap_servers": ...}`).
+    """
     config: dict[str, Any] = {
         "app_id": app_id,
         "kafka": {"bootstrap_servers": BOOTSTRAP},
         "topics": topics(app_id),
-        "http": {"allow_hosts": [host_port] if allow_site else [], "timeout_s": 10},
+        "http": {"allow_hosts": [site.base_url.removeprefix("http://")] if site else [], "timeout_s": 10},
         "server": {"port": 0},
         "feeds": [
             {"name": name, "url": site.base_url + path, "interval_s": 60, "language": language}
             for name, path, language in feeds
+            if site is not None
         ],
     }
     for key, value in extra.items():
@@ -71,10 +73,10 @@ def log_events(stderr: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stderr.splitlines() if line.strip()]
 
 
-def read_topic(topic: str, *, timeout_s: float = 30) -> list[Any]:
+def read_topic(topic: str, *, timeout_s: float = 30, bootstrap: str = BOOTSTRAP) -> list[Any]:
     """Every committed record of `topic`, read by a separate consumer (read_committed) from the start."""
     consumer = KafkaConsumer(
-        bootstrap_servers=BOOTSTRAP,
+        bootstrap_servers=bootstrap,
         group_id=None,
         enable_auto_commit=False,
         isolation_level="read_committed",

@@ -10,13 +10,14 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from ingest.config import ConfigError, Settings, load_settings
 from ingest.demo import SiteServer, describe, follow_articles
 from ingest.kafka import BrokerUnavailable, FatalProducerError
 from ingest.logs import configure_logging
-from ingest.worker import Role, Worker
+from ingest.worker import Role, Worker, replay_dead_letters
 from processors.records import TOPIC_RECORDS, Article
 
 log = logging.getLogger("ingest.cli")
@@ -73,6 +74,19 @@ def _parser() -> argparse.ArgumentParser:
     _config_argument(tail)
     tail.set_defaults(command=_tail)
 
+    dlq = commands.add_parser("dlq", help="work with the dead-letter topic")
+    dlq_commands = dlq.add_subparsers(required=True, metavar="ACTION")
+    replay = dlq_commands.add_parser(
+        "replay",
+        help="send dead letters back through the pipeline (once their cause is fixed)",
+        description="Each letter is replayed once (consumer group <app_id>.dlq-replay); see docs/operations.md.",
+    )
+    _config_argument(replay)
+    replay.add_argument("--reason", action="append", default=[], help="only letters with this reason (repeatable)")
+    replay.add_argument("--stage", action="append", default=[], help="only letters of this stage (repeatable)")
+    replay.add_argument("--from-beginning", action="store_true", help="scan every letter, not only new ones")
+    replay.set_defaults(command=_dlq_replay)
+
     schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
     schema.add_argument("--write", action="store_true", help=f"write them into {_SCHEMA_DIR}")
     schema.set_defaults(command=_schema)
@@ -112,6 +126,15 @@ def _demo(args: argparse.Namespace) -> int:
         return worker.run(once=False)
     finally:
         site.close()
+
+
+def _dlq_replay(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    report = replay_dead_letters(
+        settings, reasons=set(args.reason), stages=set(args.stage), from_beginning=args.from_beginning
+    )
+    sys.stdout.write(json.dumps(asdict(report)) + "\n")
+    return 0
 
 
 def _tail(args: argparse.Namespace) -> int:

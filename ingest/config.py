@@ -49,6 +49,9 @@ class KafkaSettings(_Section):
     partitions: int = Field(3, ge=1)
     replication_factor: int = Field(1, ge=1)
     max_block_ms: int = Field(30_000, ge=1000, description="How long a send may wait for the broker.")
+    max_record_bytes: int = Field(
+        4_000_000, ge=100_000, description="Largest record published (the topics are created to accept it)."
+    )
     transaction_timeout_ms: int = Field(60_000, ge=1000)
 
     @model_validator(mode="after")

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+import time
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from threading import Event
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
@@ -94,6 +96,10 @@ class TransactionalProducer:
                 transactional_id=transactional_id,
                 transaction_timeout_ms=settings.transaction_timeout_ms,
                 max_block_ms=settings.max_block_ms,
+                # A dead letter carries a whole raw record, escaped inside JSON: allow for that.
+                max_request_size=3 * settings.max_record_bytes,
+                # Raw pages are HTML: gzip (in the standard library) shrinks them several times on the wire and disk.
+                compression_type="gzip",
                 linger_ms=5,
                 retries=2**31 - 1,
             )
@@ -204,6 +210,26 @@ def reading_consumer(settings: KafkaSettings, **options: Any) -> KafkaConsumer:
         raise _unavailable(settings, exc) from exc
 
 
+def drain(
+    consumer: KafkaConsumer, topic: str, step: Callable[[], int], stop: Event, idle_timeout_s: float = 30.0
+) -> None:
+    """Run `step` until this group member has read every partition of `topic` up to its end as of now.
+
+    For one-shot runs (`--once`, `dlq replay`) where this process is the group's only member.
+    """
+    end = consumer.end_offsets(partitions_of(consumer, topic))
+    deadline = time.monotonic() + idle_timeout_s
+    while not stop.is_set():
+        progressed = step()
+        assigned = consumer.assignment()
+        if len(assigned) == len(end) and all(consumer.position(tp) >= end[tp] for tp in assigned):
+            return
+        if progressed:
+            deadline = time.monotonic() + idle_timeout_s
+        elif time.monotonic() > deadline:
+            raise TimeoutError(f"no progress on {topic} for {idle_timeout_s:.0f} s")
+
+
 def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
 
@@ -211,11 +237,13 @@ def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
 def ensure_topics(settings: Settings) -> None:
     """Create the topics this deployment uses if they are missing; existing ones are left as they are."""
     kafka = settings.kafka
+    large = {"max.message.bytes": str(kafka.max_record_bytes + 100_000)}  # room for the batch's own headers
+    letters = {"max.message.bytes": str(3 * kafka.max_record_bytes + 100_000)}
     compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
     wanted = [
-        NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor),
-        NewTopic(settings.topics.articles, kafka.partitions, kafka.replication_factor),
-        NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor),
+        NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor, topic_configs=large),
+        NewTopic(settings.topics.articles, kafka.partitions, kafka.replication_factor, topic_configs=large),
+        NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor, topic_configs=letters),
         NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
     ]

@@ -29,7 +29,7 @@ from ingest.kafka import TransactionalProducer
 from ingest.metrics import Metrics
 from ingest.state import StateTable
 from processors.identity import identity_keys
-from processors.records import DeadLetter, FeedRef, RawDocument, Stage
+from processors.records import DeadLetter, FeedEntry, FeedRef, RawDocument, Stage
 
 log = logging.getLogger(__name__)
 
@@ -59,8 +59,10 @@ class FeedState(BaseModel):
 
 @dataclass(frozen=True)
 class _Output:
+    """What one entry becomes: a raw document (already serialized: its size was checked) or a dead letter."""
+
     key: str
-    document: RawDocument | None = None
+    document: bytes | None = None
     dead_letter: DeadLetter | None = None
 
 
@@ -182,7 +184,7 @@ class Poller:
 
     def _document_for(self, feed: FeedSettings, item: ParsedEntry) -> _Output:
         entry = item.entry
-        key = identity_keys(feed_url=feed.url, guid=entry.id, urls=[entry.url])[0]
+        key = entry_key(feed.url, entry)
         fetched_at = datetime.fromtimestamp(self._clock(), UTC)
         ref = FeedRef(name=feed.name, url=feed.url)
         if item.content_text_length() >= self._settings.poller.full_text_min_chars or not entry.url:
@@ -202,12 +204,10 @@ class Poller:
                 content_language=None,
                 fetched_at=fetched_at,
             )
-            return _Output(key=key, document=document)
+            return self._output(feed, key, document)
         try:
-            with self._metrics.fetch_seconds.labels("page").time():
-                page = self._fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+            document = fetch_page_document(self._fetcher, self._metrics, ref, entry, fetched_at)
         except FetchError as error:
-            self._metrics.fetch_errors.labels("page", error.reason).inc()
             log.warning(
                 "article fetch failed",
                 extra={"feed": feed.name, "url": entry.url, "reason": error.reason, "detail": str(error)},
@@ -215,22 +215,24 @@ class Poller:
             payload = entry.model_dump_json().encode("utf-8")
             dead = self._dead_letter(feed, error.reason, str(error), "fetch", entry.url, payload)
             return _Output(key=key, dead_letter=dead)
-        document = RawDocument(
-            feed=ref,
-            entry=entry,
-            source="page",
-            url=page.url,
-            html=_decode(page),
-            content_type=page.content_type,
-            content_language=page.content_language,
-            fetched_at=fetched_at,
+        return self._output(feed, key, document)
+
+    def _output(self, feed: FeedSettings, key: str, document: RawDocument) -> _Output:
+        value = document.to_json_bytes()
+        limit = self._settings.kafka.max_record_bytes
+        if len(value) <= limit:
+            return _Output(key=key, document=value)
+        detail = f"the page makes a {len(value)}-byte record, over kafka.max_record_bytes ({limit})"
+        payload = document.entry.model_dump_json().encode("utf-8")
+        return _Output(
+            key=key, dead_letter=self._dead_letter(feed, "RecordTooLarge", detail, "fetch", document.url, payload)
         )
-        return _Output(key=key, document=document)
 
     def _dead_letter(
         self, feed: FeedSettings, reason: str, detail: str, stage: Stage, url: str | None, payload: bytes
     ) -> DeadLetter:
         return DeadLetter.of(
+            max_payload=self._settings.kafka.max_record_bytes,
             reason=reason,
             detail=detail,
             stage=stage,
@@ -245,7 +247,7 @@ class Poller:
         with self._producer.transaction() as tx:
             for output in outputs:
                 if output.document is not None:
-                    tx.send(topics.raw, output.key, output.document.to_json_bytes())
+                    tx.send(topics.raw, output.key, output.document)
                 if output.dead_letter is not None:
                     tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
             if state is not None:
@@ -333,6 +335,35 @@ class Poller:
         return float(now + interval * random.uniform(0.9, 1.1))
 
 
+def entry_key(feed_url: str, entry: FeedEntry) -> str:
+    """The raw topic's key: the entry's most specific identity, so one story's documents share a partition."""
+    return identity_keys(feed_url=feed_url, guid=entry.id, urls=[entry.url])[0]
+
+
+def fetch_page_document(
+    fetcher: Fetcher, metrics: Metrics, ref: FeedRef, entry: FeedEntry, fetched_at: datetime
+) -> RawDocument:
+    """Fetch the entry's article page as a raw document; raise FetchError (counted) when it cannot be had."""
+    if not entry.url:
+        raise ValueError("an entry without a link has no page to fetch")
+    try:
+        with metrics.fetch_seconds.labels("page").time():
+            page = fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+    except FetchError as error:
+        metrics.fetch_errors.labels("page", error.reason).inc()
+        raise
+    return RawDocument(
+        feed=ref,
+        entry=entry,
+        source="page",
+        url=page.url,
+        html=_decode(page),
+        content_type=page.content_type,
+        content_language=page.content_language,
+        fetched_at=fetched_at,
+    )
+
+
 def _retry_after(error: FetchError) -> float | None:
     if isinstance(error, HttpStatusError) and error.retry_after and error.retry_after.strip().isdigit():
         return float(error.retry_after)
@@ -340,13 +371,21 @@ def _retry_after(error: FetchError) -> float | None:
 
 
 def _decode(page: FetchResult) -> str:
-    """The page as text: the charset the server declares if it decodes cleanly, else trafilatura's guess."""
+    """The page as text: UTF-8 when it is valid UTF-8, else the declared charset, else trafilatura's guess.
+
+    Valid UTF-8 wins over a declared charset because servers lie (a template says iso-8859-1 over UTF-8 content),
+    and a single-byte charset would "decode" anything into mojibake without an error.
+    """
+    try:
+        return page.body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
     charset = _CHARSET.search(page.content_type or "")
     if charset:
         try:
             return page.body.decode(charset.group(1).strip("\"' "))
         except (LookupError, UnicodeDecodeError):
-            pass  # a lying or unknown charset: fall back to detection
+            pass  # an unknown or wrong charset: fall back to detection
     return str(decode_file(page.body))
 
 

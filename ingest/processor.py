@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from ingest.config import Settings
 from ingest.health import Health
-from ingest.kafka import ConsumerStalled, TransactionalProducer
+from ingest.kafka import ConsumerStalled, TransactionalProducer, drain
 from ingest.metrics import Metrics
 from ingest.state import StateTable
 from processors.dedupe import NewStory, StoryIndex
@@ -80,26 +80,9 @@ class Processor:
         with suppress(Exception):  # a consumer cut off from its broker may fail to leave the group: no matter
             self._consumer.close()
 
-    def drain(self, idle_timeout_s: float = 30.0) -> None:
+    def drain(self) -> None:
         """Process until every partition of the raw topic is read up to its end as of now (for --once)."""
-        topic = self._settings.topics.raw
-        end = self._consumer.end_offsets(
-            [TopicPartition(topic, p) for p in self._consumer.partitions_for_topic(topic) or ()]
-        )
-        deadline = time.monotonic() + idle_timeout_s
-        while not self._stop.is_set():
-            progressed = self.step()
-            assigned = self._consumer.assignment()
-            if (
-                assigned
-                and all(self._consumer.position(tp) >= end.get(tp, 0) for tp in assigned)
-                and len(assigned) == len(end)
-            ):
-                return
-            if progressed:
-                deadline = time.monotonic() + idle_timeout_s
-            elif time.monotonic() > deadline:
-                raise TimeoutError(f"no progress on {topic} for {idle_timeout_s:.0f} s while draining")
+        drain(self._consumer, self._settings.topics.raw, self.step, self._stop)
 
     def step(self) -> int:
         """Poll one batch and process it in one transaction; return how many records it held."""
@@ -180,6 +163,7 @@ class Processor:
         attempts: int = 1,
     ) -> DeadLetter:
         return DeadLetter.of(
+            max_payload=self._settings.kafka.max_record_bytes,
             attempts=attempts,
             reason=reason,
             detail=detail,

@@ -12,11 +12,12 @@ import threading
 import time
 from collections.abc import Callable
 from contextlib import ExitStack
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from enum import Enum
 from types import FrameType
 
 from ingest.config import Settings
+from ingest.dlq import DeadLetterReplay, ReplayReport
 from ingest.health import Health, HealthServer
 from ingest.http import Fetcher
 from ingest.kafka import RECOVERABLE_ERRORS, TransactionalProducer, ensure_topics, processing_consumer
@@ -191,3 +192,30 @@ class Worker:
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+
+
+def replay_dead_letters(
+    settings: Settings, *, reasons: set[str], stages: set[str], from_beginning: bool
+) -> ReplayReport:
+    """Build the clients of a dead-letter replay, run it to the end of the topic, and close them."""
+    with ExitStack() as stack:
+        if settings.kafka.create_topics:
+            ensure_topics(settings)
+        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.dlq-replay.{settings.instance_id}")
+        stack.callback(producer.close)
+        consumer = processing_consumer(settings, settings.topics.dlq, f"{settings.app_id}.dlq-replay")
+        stack.callback(consumer.close)
+        fetcher = Fetcher(settings.http)
+        stack.callback(fetcher.close)
+        replay = DeadLetterReplay(
+            settings,
+            consumer=consumer,
+            producer=producer,
+            fetcher=fetcher,
+            metrics=Metrics(),
+            reasons=reasons,
+            stages=stages,
+        )
+        report = replay.run(from_beginning=from_beginning)
+        log.info("dead letters replayed", extra=asdict(report))
+        return report

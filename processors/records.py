@@ -12,6 +12,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# A dead letter must always fit in a record, whatever it carries (a 10 MB feed body, say).
+DEFAULT_MAX_DEAD_LETTER_PAYLOAD = 1_000_000
+
 Stage = Literal["fetch", "parse", "extract", "language", "dedupe", "normalize", "decode", "process"]
 
 
@@ -106,6 +109,7 @@ class DeadLetter(_Record):
     feed: FeedRef | None
     payload: str | None = Field(description="The original record (UTF-8, or base64 when not UTF-8).")
     payload_encoding: Literal["utf-8", "base64"] | None
+    payload_truncated: bool = Field(False, description="The payload was cut to fit in a record.")
     attempts: int = Field(1, ge=1, description="How many times processing was tried.")
     failed_at: datetime
 
@@ -121,15 +125,17 @@ class DeadLetter(_Record):
         payload: bytes | None,
         failed_at: datetime,
         attempts: int = 1,
+        max_payload: int = DEFAULT_MAX_DEAD_LETTER_PAYLOAD,
     ) -> DeadLetter:
-        """A dead letter carrying `payload` as text when it is UTF-8, else as base64."""
+        """A dead letter carrying `payload` as text when it is UTF-8, else as base64; cut when very large."""
         text: str | None = None
         encoding: Literal["utf-8", "base64"] | None = None
+        truncated = payload is not None and len(payload) > max_payload
         if payload is not None:
             try:
-                text, encoding = payload.decode("utf-8"), "utf-8"
+                text, encoding = payload.decode("utf-8")[:max_payload], "utf-8"
             except UnicodeDecodeError:
-                text, encoding = base64.b64encode(payload).decode("ascii"), "base64"
+                text, encoding = base64.b64encode(payload[:max_payload]).decode("ascii"), "base64"
         return cls(
             reason=reason,
             detail=detail[:2000],
@@ -138,6 +144,7 @@ class DeadLetter(_Record):
             feed=feed,
             payload=text,
             payload_encoding=encoding,
+            payload_truncated=truncated,
             failed_at=failed_at,
             attempts=attempts,
         )

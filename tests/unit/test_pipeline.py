@@ -66,3 +66,32 @@ def test_a_page_becomes_version_one_then_a_repeat_then_version_two(demo_site: Pa
     assert second.article.revision_of == f"{article.story_id}-v1"
     assert second.article.first_seen_at == NOW
     assert second.article.language == "id"
+
+
+def test_unexpected_errors_are_retried_a_bounded_number_of_times() -> None:
+    from processors.errors import EmptyText
+    from processors.pipeline import Failed, with_attempts
+
+    calls: list[int] = []
+
+    def flaky() -> str:
+        calls.append(1)
+        if len(calls) < 2:
+            raise KeyError("transient")
+        return "done"
+
+    seen: list[int] = []
+    assert with_attempts(flaky, max_attempts=3, on_error=lambda _e, attempt: seen.append(attempt)) == "done"
+    assert seen == [1]
+
+    def broken() -> str:
+        raise ZeroDivisionError("always")
+
+    result = with_attempts(broken, max_attempts=3, on_error=lambda _e, _a: None)
+    assert isinstance(result, Failed) and result.attempts == 3 and isinstance(result.error, ZeroDivisionError)
+
+    def rejected() -> str:
+        raise EmptyText("no text")
+
+    with pytest.raises(EmptyText):  # bad input is not retried: it will never succeed
+        with_attempts(rejected, max_attempts=3, on_error=lambda _e, _a: None)

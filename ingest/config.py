@@ -104,6 +104,8 @@ class PollerSettings(_Section):
         description="Entry content at least this long is taken as full text; else the page is fetched.",
     )
     idle_sleep_s: float = Field(1.0, gt=0, description="Longest sleep between checks for due feeds.")
+    parse_timeout_s: float = Field(10.0, gt=0, description="Deadline for parsing one feed document.")
+    parse_memory_mb: int = Field(1024, ge=256, description="Address-space ceiling of the feed-parsing process.")
 
 
 class ProcessorSettings(_Section):

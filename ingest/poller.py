@@ -27,6 +27,7 @@ from ingest.health import Health
 from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Validators
 from ingest.kafka import TransactionalProducer
 from ingest.metrics import Metrics
+from ingest.sandbox import BoundedRunner, OutOfBounds
 from ingest.state import StateTable
 from processors.identity import identity_keys
 from processors.records import DeadLetter, FeedEntry, FeedRef, RawDocument, Stage
@@ -72,6 +73,7 @@ class Poller:
         settings: Settings,
         *,
         fetcher: Fetcher,
+        parser: BoundedRunner,
         producer: TransactionalProducer,
         state: StateTable,
         metrics: Metrics,
@@ -82,6 +84,7 @@ class Poller:
         self._stop = stop
         self._settings = settings
         self._fetcher = fetcher
+        self._parser = parser
         self._producer = producer
         self._state = state
         self._metrics = metrics
@@ -101,6 +104,7 @@ class Poller:
     def step(self) -> None:
         """Poll the feeds that are due, then wait until the next one is (at most `poller.idle_sleep_s`)."""
         self._health.beat("poller")
+        self._health.set_ready("poller", True)  # state restored, producer connected: a failure resets it
         now = self._clock()
         for feed in self._settings.feeds:
             if self._stop.is_set():
@@ -108,7 +112,6 @@ class Poller:
             if self.feed_state(feed).next_poll_at <= now:
                 self.poll_feed(feed)
                 self._health.beat("poller")
-        self._health.set_ready("poller", True)
         next_due = min((self.feed_state(feed).next_poll_at for feed in self._settings.feeds), default=now + 60)
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
 
@@ -136,10 +139,14 @@ class Poller:
             # Some servers ignore conditional requests or send stale validators: an identical body is not parsed.
             return self._unchanged(feed, state, now, "unchanged", answer)
         try:
-            parsed = parse_feed(
-                answer.body, url=answer.url, content_type=answer.content_type, declared_language=feed.language
+            parsed = self._parser.run(
+                parse_feed,
+                answer.body,
+                url=answer.url,
+                content_type=answer.content_type,
+                declared_language=feed.language,
             )
-        except FeedParseError as error:
+        except (FeedParseError, OutOfBounds) as error:
             dead = self._dead_letter(feed, error.reason, str(error), "parse", feed.url, answer.body)
             self._publish(feed, [_Output(key=feed.url, dead_letter=dead)], None)
             return self._failed(feed, state, now, error.reason, str(error))

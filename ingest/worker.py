@@ -24,6 +24,7 @@ from ingest.kafka import RECOVERABLE_ERRORS, TransactionalProducer, ensure_topic
 from ingest.metrics import Metrics
 from ingest.poller import Poller
 from ingest.processor import Processor
+from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from processors.language import LanguageDetector
 
@@ -96,10 +97,16 @@ class Worker:
         stack.callback(producer.close)
         fetcher = Fetcher(settings.http)
         stack.callback(fetcher.close)
-        self.health.set_ready("poller", True)
+        parser = BoundedRunner(
+            timeout_s=settings.poller.parse_timeout_s,
+            memory_bytes=settings.poller.parse_memory_mb * 2**20,
+            preload=["ingest.feeds"],
+        )
+        stack.callback(parser.close)
         return Poller(
             settings,
             fetcher=fetcher,
+            parser=parser,
             producer=producer,
             state=state,
             metrics=self.metrics,

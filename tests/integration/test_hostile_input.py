@@ -214,3 +214,18 @@ def test_a_page_too_large_for_a_record_is_dead_lettered(tmp_path: Path, app_id: 
     assert (letter["stage"], letter["reason"]) == ("fetch", "RecordTooLarge")
     assert json.loads(letter["payload"])["id"] == "p-large"
     assert read_topic(topics(app_id)["articles"]) == []
+
+
+def test_a_parse_over_its_time_budget_is_ended_and_dead_lettered(tmp_path: Path, app_id: str, hostile: str) -> None:
+    config = write_config(
+        tmp_path, app_id, http={"allow_hosts": [hostile.removeprefix("http://")]}, poller={"parse_timeout_s": 0.01}
+    )
+    settings = yaml.safe_load(config.read_text())
+    settings["feeds"] = [{"name": "slow-to-parse", "url": hostile + "/feeds/huge-attribute.xml"}]
+    config.write_text(yaml.safe_dump(settings))
+    result = run_cli("run", "--once", "--config", str(config))
+    assert result.returncode == 0, result.stderr[-3000:]
+    (failure,) = [e for e in log_events(result.stderr) if e["event"] == "feed poll failed"]
+    assert failure["reason"] == "OutOfBounds" and "longer than 0.01 s" in failure["detail"]
+    (letter,) = validate(read_topic(topics(app_id)["dlq"]), "dead-letter")
+    assert (letter["stage"], letter["reason"]) == ("parse", "OutOfBounds")

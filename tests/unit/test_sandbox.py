@@ -1,0 +1,38 @@
+"""The bounded runner, on real child processes (no broker involved)."""
+
+from collections.abc import Iterator
+
+import pytest
+
+from ingest.sandbox import BoundedRunner, OutOfBounds
+from tests.unit import bounded_work
+
+
+@pytest.fixture
+def runner() -> Iterator[BoundedRunner]:
+    bounded = BoundedRunner(timeout_s=5, memory_bytes=600 * 2**20)
+    yield bounded
+    bounded.close()
+
+
+def test_results_and_exceptions_come_back(runner: BoundedRunner) -> None:
+    assert runner.run(bounded_work.allocate, 10) == 10 * 2**20
+    with pytest.raises(ValueError, match="bad input"):
+        runner.run(bounded_work.fail)
+
+
+def test_a_blow_up_meets_the_memory_ceiling_and_the_runner_goes_on(runner: BoundedRunner) -> None:
+    with pytest.raises(OutOfBounds, match="more than 600 MiB"):
+        runner.run(bounded_work.allocate, 2000)
+    assert runner.run(bounded_work.allocate, 1) == 2**20
+
+
+def test_a_parse_past_its_deadline_is_ended() -> None:
+    # Preloading heavy modules takes longer than the deadline: start-up must not count against it.
+    runner = BoundedRunner(timeout_s=1, memory_bytes=600 * 2**20, preload=["ingest.feeds", "trafilatura"])
+    try:
+        with pytest.raises(OutOfBounds, match="longer than 1 s"):
+            runner.run(bounded_work.sleep, 30)
+        assert runner.run(bounded_work.sleep, 0) == "woke"
+    finally:
+        runner.close()

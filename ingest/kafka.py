@@ -142,22 +142,35 @@ class TransactionalProducer:
 
     def send_offsets(self, offsets: Mapping[TopicPartition, int], consumer: KafkaConsumer) -> None:
         """Commit `offsets` (the next offset to read, per partition) with the current transaction."""
-        self._producer.send_offsets_to_transaction(
-            {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()},
-            consumer.group_metadata(),
+        manager = self._producer._transaction_manager
+        offsets_and_metadata = {tp: OffsetAndMetadata(offset, "", -1) for tp, offset in offsets.items()}
+        self._await(
+            manager.send_offsets_to_transaction(offsets_and_metadata, consumer.group_metadata()),
+            "sending the consumer offsets of",
         )
 
     def _commit(self) -> None:
         try:
-            self._producer.commit_transaction()
+            self._await(self._producer._transaction_manager.begin_commit(), "committing")
         except ProducerFencedError as exc:
             raise FatalProducerError(
                 f"producer {self.transactional_id!r} was fenced: another instance with this id took over"
             ) from exc
 
+    def _await(self, result: Any, what: str) -> None:
+        """Wait for a transactional request, at most max_block_ms.
+
+        kafka-python's commit_transaction(), abort_transaction() and send_offsets_to_transaction() take these same
+        steps but wait without a deadline: through a broker outage a role would hang there, neither backing off nor
+        beating its liveness heartbeat. (kafka-python is pinned; tests/faults/test_broker_restart.py covers this.)
+        """
+        self._producer._sender.wakeup()
+        if not result.wait(timeout_ms=self._settings.max_block_ms):
+            raise KafkaTimeoutError(f"{what} the transaction took longer than {self._settings.max_block_ms} ms")
+
     def _abort(self) -> None:
         try:
-            self._producer.abort_transaction()
+            self._await(self._producer._transaction_manager.begin_abort(), "aborting")
         except KafkaError as exc:
             # An abort that fails leaves the producer unusable: the caller's error is the one worth raising,
             # and the next transaction on this producer would fail loudly.

@@ -223,6 +223,8 @@ class Processor:
         """Raise ConsumerStalled when records wait on our partitions but none have arrived for a long while.
 
         A safety net: after a broker restart kafka-python has been seen to rejoin the group and then never fetch.
+        The question to the broker also tells an idle processor that the broker is gone (a timeout, which makes
+        the worker report not-ready), since a consumer's poll alone never says so.
         """
         now = time.monotonic()
         if now - self._last_lag_check < _LAG_CHECK_S:
@@ -231,7 +233,7 @@ class Processor:
         assigned = list(self._consumer.assignment())
         if not assigned:
             return
-        end = self._consumer.end_offsets(assigned)
+        end = self._consumer.end_offsets(assigned, timeout_ms=5000)
         lag = 0
         for tp in assigned:
             position = self._consumer.position(tp, timeout_ms=2000)

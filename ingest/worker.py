@@ -20,7 +20,13 @@ from ingest.config import Settings
 from ingest.dlq import DeadLetterReplay, ReplayReport
 from ingest.health import Health, HealthServer
 from ingest.http import Fetcher
-from ingest.kafka import RECOVERABLE_ERRORS, TransactionalProducer, ensure_topics, processing_consumer
+from ingest.kafka import (
+    RECOVERABLE_ERRORS,
+    FatalProducerError,
+    TransactionalProducer,
+    ensure_topics,
+    processing_consumer,
+)
 from ingest.metrics import Metrics
 from ingest.poller import Poller
 from ingest.processor import Processor
@@ -29,6 +35,10 @@ from ingest.state import StateTable
 from processors.language import LanguageDetector
 
 log = logging.getLogger(__name__)
+
+
+# How long after a broker error a fenced producer is taken for the outage's doing rather than for a zombie's.
+_FENCE_AFTER_OUTAGE_S = 300.0
 
 
 @dataclass(frozen=True)
@@ -167,6 +177,7 @@ class Worker:
         """Run `loop.step` until stop; while Kafka fails, report not-ready, back off, recover, and go on."""
         backoff = 1.0
         needs_recovery = False
+        last_broker_error = float("-inf")
         while not self.stop.is_set():
             self.health.beat(loop.role)  # liveness is about our loop, never about the broker
             try:
@@ -176,21 +187,30 @@ class Worker:
                     log.info("kafka available again; resuming", extra={"role": loop.role})
                 loop.step()
                 backoff = 1.0
-            except RECOVERABLE_ERRORS as error:
-                needs_recovery = True
-                self.health.set_ready(loop.role, False)
-                self.metrics.broker_errors.labels(loop.role, type(error).__name__).inc()
-                log.warning(
-                    "kafka unavailable; backing off",
-                    extra={
-                        "role": loop.role,
-                        "reason": type(error).__name__,
-                        "detail": str(error)[:300],
-                        "retry_in_s": backoff,
-                    },
-                )
-                self.stop.wait(backoff)
-                backoff = min(backoff * 2, self.settings.max_backoff_s)
+                continue
+            except FatalProducerError as fenced:
+                # A broker that comes back aborts the transactions it timed out and fences their producers: a
+                # fence soon after an outage is our own old producer. Any other fence is a zombie: it is fatal.
+                if time.monotonic() - last_broker_error > _FENCE_AFTER_OUTAGE_S:
+                    raise
+                error: Exception = fenced
+            except RECOVERABLE_ERRORS as recoverable:
+                error = recoverable
+                last_broker_error = time.monotonic()
+            needs_recovery = True
+            self.health.set_ready(loop.role, False)
+            self.metrics.broker_errors.labels(loop.role, type(error).__name__).inc()
+            log.warning(
+                "kafka unavailable; backing off",
+                extra={
+                    "role": loop.role,
+                    "reason": type(error).__name__,
+                    "detail": str(error)[:300],
+                    "retry_in_s": backoff,
+                },
+            )
+            self.stop.wait(backoff)
+            backoff = min(backoff * 2, self.settings.max_backoff_s)
 
     def install_signal_handlers(self) -> None:
         def request_stop(signum: int, _frame: FrameType | None) -> None:

@@ -24,7 +24,11 @@ def main() -> int:
         "| --- | --- | --- | --- | --- | --- | --- | --- |",
     ]
     for name, row in sorted(latest.items()):
-        notes = ", ".join(f"{k}: {row[k]}" for k in ("outage_s", "backoffs", "per_replica") if k in row)
+        notes = ", ".join(
+            f"{k}: {row[k]}"
+            for k in ("outage_s", "backoffs", "rss_mib_before_outage", "rss_mib_during_outage", "per_replica")
+            if k in row
+        )
         lines.append(
             f"| {name} | {row['at']} | {row['faults']} | {row['sent']} | {row['received']} | {row['lost']} "
             f"| {row['duplicated']} | {notes} |"

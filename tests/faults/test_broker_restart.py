@@ -6,6 +6,8 @@ from __future__ import annotations
 import os
 import subprocess
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from tests.integration.support import topics, write_config
 
 from .conftest import SCALE, Worker, committed_count, exactly_once, high_watermark, provision, record_result, wait_until
 from .test_poller_faults import big_site
+from .test_processor_faults import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PORT = 19092
@@ -26,6 +29,23 @@ ENV = {
     "KAFKA_PORT": str(PORT),
     "KAFKA_CONTROLLER_PORT": str(PORT + 1),
 }
+
+
+def rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def probe(port: int, path: str) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+    except OSError:
+        return None
 
 
 def broker(action: str) -> None:
@@ -44,12 +64,14 @@ def test_broker_stopped_and_restarted_mid_run(
 ) -> None:
     site = SiteServer(big_site(tmp_path / "site", SCALE.articles)).start()
     try:
+        port = free_port()
         config = write_config(
             tmp_path,
             app_id,
             site,
             [("big", "/feeds/big.xml", None)],
             kafka={"bootstrap_servers": own_broker, "max_block_ms": 10_000},
+            server={"port": port, "host": "127.0.0.1"},
             max_backoff_s=4,
         )
         provision(config)
@@ -58,9 +80,14 @@ def test_broker_stopped_and_restarted_mid_run(
         worker = Worker.start(tmp_path, "run", "--config", str(config))
         workers.append(worker)
         wait_until(lambda: progress() >= SCALE.articles // 4, 180, "progress before the outage")
+        rss_before = rss_kib(worker.process.pid)
         stopped = time.monotonic()
         broker("down")
+        # While the broker is away the worker says it is not ready (and stays alive: liveness is not a broker check).
+        wait_until(lambda: probe(port, "/readyz") == 503, 60, "/readyz to report the outage")
+        assert probe(port, "/healthz") == 200
         time.sleep(5)
+        rss_during = rss_kib(worker.process.pid)
         broker("up")
         outage_s = time.monotonic() - stopped
         wait_until(
@@ -76,10 +103,13 @@ def test_broker_stopped_and_restarted_mid_run(
     assert '"kafka unavailable; backing off"' in log
     assert '"kafka available again; resuming"' in log
     figures = exactly_once(articles, SCALE.articles, bootstrap=own_broker)
+    assert rss_during < rss_before + 100_000, "memory must not grow while the broker is away"
     record_result(
         "broker stopped and restarted mid-run",
         faults=1,
         outage_s=round(outage_s, 1),
+        rss_mib_before_outage=rss_before // 1024,
+        rss_mib_during_outage=rss_during // 1024,
         backoffs=log.count('"kafka unavailable; backing off"'),
         **figures,
     )

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import gzip
-import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -22,10 +20,12 @@ from ingest.http import (
     Validators,
 )
 
+from .support import ScriptedHandler, serve
+
 BIG = b"x" * 300_000
 
 
-class Routes(BaseHTTPRequestHandler):
+class Routes(ScriptedHandler):
     def do_GET(self) -> None:
         path = self.path
         if path == "/feed":
@@ -60,26 +60,11 @@ class Routes(BaseHTTPRequestHandler):
         else:
             self._send(404, b"", {})
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Routes)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(Routes) as host_port:
+        yield host_port
 
 
 def fetcher(host_port: str, **overrides: object) -> Fetcher:

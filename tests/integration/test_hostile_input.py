@@ -3,28 +3,25 @@ record exists), and the worker finishes with bounded memory. The table in docs/r
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import resource
-import threading
 import time
 import zlib
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 import yaml
 
-from .support import log_events, read_topic, run_cli, topics, validate, write_config
+from .support import ScriptedHandler, log_events, read_topic, run_cli, serve, topics, validate, write_config
 
 HOSTILE = Path(__file__).resolve().parents[1] / "fixtures" / "hostile"
 FEEDS = Path(__file__).resolve().parents[1] / "fixtures" / "feeds"
 MAX_BYTES = 2_000_000
 
 
-class Hostile(BaseHTTPRequestHandler):
+class Hostile(ScriptedHandler):
     def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         routes = {
@@ -100,18 +97,6 @@ class Hostile(BaseHTTPRequestHandler):
                 return
             time.sleep(0.05)
 
-    def _send(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        with contextlib.suppress(OSError):  # the client gave up on purpose (size limit)
-            self.wfile.write(body)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
 
 def _entry_id(payload: str) -> str:
     """The entry a page's dead letter is about: its payload is the feed entry (fetch) or the raw document."""
@@ -121,12 +106,8 @@ def _entry_id(payload: str) -> str:
 
 @pytest.fixture
 def hostile() -> Iterator[str]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    httpd.daemon_threads = True
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(Hostile) as host_port:
+        yield f"http://{host_port}"
 
 
 FEED_CASES = {

@@ -32,7 +32,6 @@ class SiteServer:
     def __init__(self, root: Path, *, host: str = "127.0.0.1", port: int = 0, auto_advance: bool = False) -> None:
         self.root = root.resolve()
         self.auto_advance = auto_advance
-        self.requests: list[str] = []
         self._advanced: set[str] = set()
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer((host, port), _handler_for(self))
@@ -58,14 +57,13 @@ class SiteServer:
             self._advanced.update(str(p.with_suffix("")) for p in self.root.rglob("*.next"))
 
     def resolve(self, url_path: str) -> Path | None:
-        """The file to serve for `url_path` now, or None; recording the request."""
+        """The file to serve for `url_path` now, or None."""
         relative = url_path.split("?", maxsplit=1)[0].lstrip("/")
         path = (self.root / relative).resolve()
         if not path.is_relative_to(self.root) or not path.is_file():
             return None
         later = path.with_name(path.name + ".next")
         with self._lock:
-            self.requests.append(url_path)
             serve_later = str(path) in self._advanced and later.is_file()
             if self.auto_advance and later.is_file():
                 self._advanced.add(str(path))

@@ -148,11 +148,13 @@ class Poller:
             )
         except (FeedParseError, OutOfBounds) as error:
             dead = self._dead_letter(feed, error.reason, str(error), "parse", feed.url, answer.body)
-            self._publish(feed, [_Output(key=feed.url, dead_letter=dead)], None)
-            return self._failed(feed, state, now, error.reason, str(error))
+            return self._failed(feed, state, now, error.reason, str(error), letter=_Output(feed.url, dead_letter=dead))
         fresh = [item for item in parsed.entries if state.seen.get(item.entry.id) != item.fingerprint]
+        fresh_ids = {item.entry.id for item in fresh}
         for item in parsed.entries:
-            status = "unchanged" if item not in fresh else ("changed" if item.entry.id in state.seen else "new")
+            status = (
+                "unchanged" if item.entry.id not in fresh_ids else "changed" if item.entry.id in state.seen else "new"
+            )
             self._metrics.entries.labels(status).inc()
         seen = dict(state.seen)
         for start in range(0, len(fresh), ENTRIES_PER_TRANSACTION):
@@ -249,7 +251,8 @@ class Poller:
             failed_at=datetime.fromtimestamp(self._clock(), UTC),
         )
 
-    def _publish(self, feed: FeedSettings, outputs: list[_Output], state: FeedState | None) -> None:
+    def _publish(self, feed: FeedSettings, outputs: list[_Output], state: FeedState) -> None:
+        """Publish what a poll produced together with the feed state that records it: one transaction."""
         topics = self._settings.topics
         with self._producer.transaction() as tx:
             for output in outputs:
@@ -257,8 +260,7 @@ class Poller:
                     tx.send(topics.raw, output.key, output.document)
                 if output.dead_letter is not None:
                     tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
-            if state is not None:
-                tx.send(self._state.topic, feed.url, state.model_dump_json().encode("utf-8"))
+            tx.send(self._state.topic, feed.url, state.model_dump_json().encode("utf-8"))
         self._metrics.transactions.labels("poller", "committed").inc()
         for output in outputs:
             if output.document is not None:
@@ -276,9 +278,8 @@ class Poller:
                         "detail": letter.detail,
                     },
                 )
-        if state is not None:
-            self._state.stage({feed.url: state.model_dump(mode="json")})
-            self._state.commit()
+        self._state.stage({feed.url: state.model_dump(mode="json")})
+        self._state.commit()
 
     def _unchanged(self, feed: FeedSettings, state: FeedState, now: float, outcome: str, answer: FetchResult) -> str:
         validators = answer.validators
@@ -308,12 +309,14 @@ class Poller:
         reason: str,
         detail: str,
         retry_after: float | None = None,
+        letter: _Output | None = None,
     ) -> str:
+        """Record the failure (and its dead letter, if any) with the feed's new error state, in one transaction."""
         streak = state.error_streak + 1
         next_poll = max(self._next_poll(feed, now, streak), now + (retry_after or 0))
         self._publish(
             feed,
-            [],
+            [letter] if letter else [],
             state.model_copy(
                 update={
                     "error_streak": streak,

@@ -66,6 +66,7 @@ class KafkaSettings(_Section):
 class TopicSettings(_Section):
     raw: str = "news.raw"
     articles: str = "news.articles"
+    latest: str = Field("news.articles.latest", description="Compacted: the latest version of every story.")
     dlq: str = "news.dlq"
 
 

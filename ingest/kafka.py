@@ -256,6 +256,7 @@ def ensure_topics(settings: Settings) -> None:
     wanted = [
         NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor, topic_configs=large),
         NewTopic(settings.topics.articles, kafka.partitions, kafka.replication_factor, topic_configs=large),
+        NewTopic(settings.topics.latest, kafka.partitions, kafka.replication_factor, topic_configs=large | compacted),
         NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor, topic_configs=letters),
         NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),

@@ -111,7 +111,10 @@ class Processor:
                     if isinstance(outcome, Publish):
                         published.append(outcome)
                         article = outcome.article
-                        tx.send(self._settings.topics.articles, article.story_id, article.to_json_bytes())
+                        record_value = article.to_json_bytes()
+                        tx.send(self._settings.topics.articles, article.story_id, record_value)
+                        # The compacted view: a new consumer reads the latest version of every story from it.
+                        tx.send(self._settings.topics.latest, article.story_id, record_value)
                 for key, value in self._state.staged():
                     tx.send(self._state.topic, key, value)
                 tx.send_offsets(offsets, self._consumer)

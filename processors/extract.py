@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -27,6 +28,8 @@ class ExtractedArticle:
     canonical_url: str | None
     declared_language: str | None
     sitename: str | None
+    modified_at: datetime | None = None
+    """When the page says it was last modified (article:modified_time, JSON-LD dateModified)."""
 
 
 # Shorter than this is a menu, a caption or a teaser, not an article (the shortest wire briefs run ~150 chars).
@@ -49,6 +52,7 @@ def extract_article(
         tree = lxml_html.document_fromstring(html)
     except (ParserError, ValueError) as exc:
         raise NotHtml(f"not parseable as HTML: {exc}") from exc
+    modified_at = _declared_modification(tree)  # read before trafilatura, which prunes the tree
     declared_language = primary_language_tag(tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
     document = trafilatura.bare_extraction(
         tree,
@@ -73,7 +77,42 @@ def extract_article(
         canonical_url=_clean(document.url),
         declared_language=declared_language,
         sitename=_clean(document.sitename),
+        modified_at=modified_at,
     )
+
+
+_MODIFIED_META = (
+    "//meta[@property='article:modified_time' or @name='article:modified_time' or @property='og:updated_time'"
+    " or @itemprop='dateModified']/@content"
+)
+
+
+def _declared_modification(tree: lxml_html.HtmlElement) -> datetime | None:
+    for value in tree.xpath(_MODIFIED_META):
+        if (moment := _parse_moment(value)) is not None:
+            return moment
+    for script in tree.xpath("//script[@type='application/ld+json']/text()"):
+        try:
+            data = json.loads(script)
+        except ValueError:
+            continue
+        items = data if isinstance(data, list) else [data]
+        items += [node for item in items if isinstance(item, dict) for node in item.get("@graph", [])]
+        for item in items:
+            if isinstance(item, dict) and (moment := _parse_moment(item.get("dateModified"))) is not None:
+                return moment
+    return None
+
+
+def _parse_moment(value: object) -> datetime | None:
+    """An ISO 8601 timestamp as UTC (a zone-less one is taken as UTC); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _without_headline(text: str, title: str | None) -> str:

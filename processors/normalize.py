@@ -21,6 +21,7 @@ def build_article(
     decision: NewStory | Revision,
     *,
     content_hash: str,
+    update_note: str | None,
     now: datetime,
 ) -> Article:
     """The normalized record. The feed's title and dates win over the page's: they are cleaner and more precise."""
@@ -34,7 +35,7 @@ def build_article(
     else:
         previous, story_id, version = None, decision.story_id, 1
     published_at = raw.entry.published_at or extracted.published_at
-    updated_at = raw.entry.updated_at
+    updated_at = raw.entry.updated_at or extracted.modified_at
     if updated_at is not None and published_at is not None and updated_at <= published_at:
         updated_at = None
     return Article(
@@ -53,7 +54,7 @@ def build_article(
         updated_at=updated_at,
         first_seen_at=previous.first_seen_at if previous else now,
         fetched_at=raw.fetched_at,
-        update_note=None,
+        update_note=update_note,
         revision_of=version_id(story_id, previous.version) if previous else None,
         changes=None,
         duplicate_of=None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -14,6 +14,7 @@ from processors.identity import content_hash, identity_keys
 from processors.language import LanguageDetector
 from processors.normalize import build_article
 from processors.records import Article, RawDocument
+from processors.update_notes import split_update_note
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ Outcome = Publish | Skip
 def process_document(raw: RawDocument, *, detector: LanguageDetector, index: StoryIndex, now: datetime) -> Outcome:
     """Turn a raw document into the article to publish, or a skip; raise `Rejected` for what cannot be."""
     extracted = extract_article(raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type)
+    # The editor's note is not article text: out of the text before it is hashed, into its own field.
+    split = split_update_note(extracted.text)
+    extracted = replace(extracted, text=split.text)
     identities = identity_keys(
         feed_url=raw.feed.url,
         guid=raw.entry.id,
@@ -52,7 +56,7 @@ def process_document(raw: RawDocument, *, detector: LanguageDetector, index: Sto
         extracted.text,
         declared=[extracted.declared_language, raw.content_language, raw.entry.language],
     )
-    article = build_article(raw, extracted, language, decision, content_hash=text_hash, now=now)
+    article = build_article(raw, extracted, language, decision, content_hash=text_hash, update_note=split.note, now=now)
     return Publish(article, decision, updates)
 
 

@@ -62,7 +62,12 @@ def serve(handler: type[BaseHTTPRequestHandler]) -> Iterator[str]:
 
 
 def topics(app_id: str) -> dict[str, str]:
-    return {"raw": f"{app_id}.raw", "articles": f"{app_id}.articles", "dlq": f"{app_id}.dlq"}
+    return {
+        "raw": f"{app_id}.raw",
+        "articles": f"{app_id}.articles",
+        "latest": f"{app_id}.articles.latest",
+        "dlq": f"{app_id}.dlq",
+    }
 
 
 def write_config(

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from ingest.demo import SiteServer
 
 from .support import DEMO_FEEDS, log_events, read_topic, run_cli, topics, validate, write_config
 
-SEED_OPENING = "Diperbarui pada pukul 12 siang tanggal 13 September"
+SEED_NOTE = "Diperbarui pada pukul 12 siang tanggal 13 September untuk menambahkan pengumuman gencatan senjata Rusia."
 
 
 def test_feeds_in_articles_out_then_nothing_new_then_revisions(
@@ -60,6 +61,17 @@ def test_feeds_in_articles_out_then_nothing_new_then_revisions(
         assert revision["revision_of"] == f"{revision['story_id']}-v1"
         assert revision["first_seen_at"] == original["first_seen_at"]
         assert revision["content_hash"] != original["content_hash"]
-    seed = next(r for r in revisions if r["text"].startswith(SEED_OPENING))
+    # The compacted view holds the latest version of every story, keyed by story_id.
+    latest: dict[str, dict[str, object]] = {}
+    for record in read_topic(names["latest"]):
+        latest[record.key.decode()] = json.loads(record.value)
+    assert {story: version["version"] for story, version in latest.items()} == {
+        a["story_id"]: 2 if a["story_id"] in {r["story_id"] for r in revisions} else 1 for a in articles
+    }
+    seed = next(r for r in revisions if r["update_note"] == SEED_NOTE)
+    assert seed["text"].startswith("Rusia mengatakan pada hari Selasa"), "the note is not article text"
+    assert seed["updated_at"] == "2022-09-13T05:00:00Z"  # the page's article:modified_time, 12:00 WIB
     assert seed["language"] == "id"
+    english = next(r for r in revisions if r["story_id"] != seed["story_id"])
+    assert english["update_note"] == "Updated at noon on 13 September to add Russia's ceasefire announcement."
     assert seed["title"] == "Rusia umumkan gencatan senjata Armenia-Azerbaijan setelah bentrokan perbatasan"

@@ -66,6 +66,8 @@ def test_a_page_becomes_version_one_then_a_repeat_then_version_two(demo_site: Pa
     assert second.article.revision_of == f"{article.story_id}-v1"
     assert second.article.first_seen_at == NOW
     assert second.article.language == "id"
+    assert second.article.update_note is not None and second.article.update_note.startswith("Diperbarui pada pukul")
+    assert "Diperbarui" not in second.article.text
 
 
 def test_unexpected_errors_are_retried_a_bounded_number_of_times() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from processors.agency import find_agency
 from processors.dedupe import NewStory, Revision, StoryState
 from processors.extract import ExtractedArticle
 from processors.language import LanguageGuess
@@ -60,6 +61,6 @@ def build_article(
         duplicate_of=None,
         cluster_id=None,
         translation_of=None,
-        agency=None,
+        agency=find_agency(extracted.text, raw.entry.authors or extracted.authors),
         content_hash=content_hash,
     )

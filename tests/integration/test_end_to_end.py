@@ -36,6 +36,17 @@ def test_feeds_in_articles_out_then_nothing_new_then_revisions(
     assert uk["feed"] == {"name": "world-wire", "url": demo_server.base_url + "/feeds/world-wire.atom"}
     bank = by_title["Bank Indonesia naikkan suku bunga untuk kedua kalinya"]
     assert bank["url"] == demo_server.base_url + "/news/bi-naikkan-suku-bunga.html?utm_source=rss&utm_medium=feed"
+    # Wire credits: datelines "(AFP) -", bylines, and the seed's closing "AFP melaporkan."
+    assert {title: a["agency"] for title, a in by_title.items()} == {
+        "Armenia dan Azerbaijan bentrok di perbatasan, puluhan tewas": "AFP",
+        "Bank Indonesia naikkan suku bunga untuk kedua kalinya": "Reuters",
+        "Armenia and Azerbaijan trade blame over deadly border clashes": "AFP",
+        "UK economy grows less than expected in July": "Reuters",
+        "La France présente son plan de sobriété énergétique": "AFP",
+        "Bundesregierung beschließt drittes Entlastungspaket": "dpa",
+        "España limita la temperatura en comercios y edificios públicos": "EFE",
+        "RM1.5 bilion untuk baiki sekolah daif tahun depan": "Bernama",
+    }
     assert read_topic(names["dlq"]) == []
     validate(read_topic(names["raw"]), "raw-document")
     assert all(line["level"] in {"INFO", "WARNING"} for line in log_events(first.stderr))
@@ -72,6 +83,7 @@ def test_feeds_in_articles_out_then_nothing_new_then_revisions(
     assert seed["text"].startswith("Rusia mengatakan pada hari Selasa"), "the note is not article text"
     assert seed["updated_at"] == "2022-09-13T05:00:00Z"  # the page's article:modified_time, 12:00 WIB
     assert seed["language"] == "id"
+    assert seed["agency"] == "AFP"
     english = next(r for r in revisions if r["story_id"] != seed["story_id"])
     assert english["update_note"] == "Updated at noon on 13 September to add Russia's ceasefire announcement."
     assert seed["title"] == "Rusia umumkan gencatan senjata Armenia-Azerbaijan setelah bentrokan perbatasan"

@@ -117,9 +117,13 @@ def follow_articles(kafka: KafkaSettings, topic: str, stop: threading.Event, sho
 
 
 def describe(article: Article) -> str:
-    """One readable line per published version."""
-    revision = f" (revises {article.revision_of})" if article.revision_of else ""
-    return (
+    """One readable line per published version (two for a revision: what it revises and its note)."""
+    source = ", ".join(filter(None, [article.feed.name, article.agency]))
+    line = (
         f"v{article.version:<2} {article.language:>3} {article.language_confidence:4.2f}  "
-        f"{(article.title or '(no title)')[:90]}  [{article.feed.name}]{revision}"
+        f"{(article.title or '(no title)')[:90]}  [{source}]"
     )
+    if article.revision_of:
+        note = f"; note: {article.update_note[:80]}..." if article.update_note else ""
+        line += f"\n       revises {article.revision_of}{note}"
+    return line

@@ -177,7 +177,16 @@ class TransactionalProducer:
             log.error("transaction abort failed", extra={"error": repr(exc), "producer": self.transactional_id})
 
     def close(self, timeout_s: float = 10.0) -> None:
-        self._producer.close(timeout=timeout_s)
+        """Close at shutdown; a producer that cannot flush (the broker is away) is logged, never fatal.
+
+        Whatever it had not committed is aborted by the broker: closing cannot lose anything.
+        """
+        try:
+            self._producer.close(timeout=timeout_s)
+        except KafkaError as exc:
+            log.warning(
+                "producer closed without flushing", extra={"producer": self.transactional_id, "error": repr(exc)}
+            )
 
 
 def processing_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsumer:

@@ -72,14 +72,6 @@ def committed_count(topic: str, bootstrap: str = BOOTSTRAP) -> int:
     return len(read_topic(topic, bootstrap=bootstrap, timeout_s=60))
 
 
-def wait_until(condition: Callable[[], bool], timeout_s: float, what: str) -> None:
-    deadline = time.monotonic() + timeout_s
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
-
-
 @dataclass
 class Worker:
     """One `news-ingest` process, its log in a file."""

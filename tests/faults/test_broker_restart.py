@@ -3,28 +3,22 @@ doubles nothing. Uses its own broker (ports 19092/19093) so the shared one is ne
 
 from __future__ import annotations
 
-import os
-import subprocess
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ingest.demo import SiteServer
-from tests.integration.support import topics, write_config
+from tests.integration.support import free_port, http_get, kafka_sh, topics, wait_until, write_config
 
-from .conftest import SCALE, Worker, committed_count, exactly_once, high_watermark, provision, record_result, wait_until
+from .conftest import SCALE, Worker, committed_count, exactly_once, high_watermark, provision, record_result
 from .test_poller_faults import big_site
-from .test_processor_faults import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PORT = 19092
 BOOTSTRAP = f"127.0.0.1:{PORT}"
 ENV = {
-    **os.environ,
     "KAFKA_HOME_DIR": str(REPO / ".local" / "kafka-faults"),
     "KAFKA_PORT": str(PORT),
     "KAFKA_CONTROLLER_PORT": str(PORT + 1),
@@ -38,18 +32,8 @@ def rss_kib(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-def probe(port: int, path: str) -> int | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as answer:
-            return int(answer.status)
-    except urllib.error.HTTPError as error:
-        return int(error.code)
-    except OSError:
-        return None
-
-
 def broker(action: str) -> None:
-    subprocess.run([str(REPO / "deploy" / "kafka" / "kafka.sh"), action], env=ENV, check=True, timeout=180)
+    kafka_sh(action, ENV)
 
 
 @pytest.fixture
@@ -84,8 +68,8 @@ def test_broker_stopped_and_restarted_mid_run(
         stopped = time.monotonic()
         broker("down")
         # While the broker is away the worker says it is not ready (and stays alive: liveness is not a broker check).
-        wait_until(lambda: probe(port, "/readyz") == 503, 60, "/readyz to report the outage")
-        assert probe(port, "/healthz") == 200
+        wait_until(lambda: http_get(f"http://127.0.0.1:{port}/readyz")[0] == 503, 60, "/readyz to report the outage")
+        assert http_get(f"http://127.0.0.1:{port}/healthz")[0] == 200
         time.sleep(5)
         rss_during = rss_kib(worker.process.pid)
         broker("up")

@@ -8,9 +8,9 @@ from collections import Counter
 from pathlib import Path
 
 from ingest.demo import SiteServer
-from tests.integration.support import read_topic, run_cli, topics, write_config
+from tests.integration.support import read_topic, run_cli, topics, wait_until, write_config
 
-from .conftest import SCALE, Worker, high_watermark, provision, record_result, wait_until
+from .conftest import SCALE, Worker, high_watermark, provision, record_result
 from .corpus import page
 
 

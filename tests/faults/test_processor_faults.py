@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import random
-import socket
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from ingest.config import KafkaSettings
 from ingest.kafka import FatalProducerError, TransactionalProducer
-from tests.integration.support import BOOTSTRAP, run_cli, topics, write_config
+from tests.integration.support import BOOTSTRAP, free_port, http_get, run_cli, topics, wait_until, write_config
 
 from .conftest import (
     SCALE,
@@ -21,7 +19,6 @@ from .conftest import (
     high_watermark,
     provision,
     record_result,
-    wait_until,
 )
 from .corpus import publish_corpus
 
@@ -70,7 +67,11 @@ def test_scaling_one_three_one_mid_run(tmp_path: Path, app_id: str, workers: lis
     ]
     workers.extend(extra)
     # Ready means "state restored and holding partitions": from now on three replicas share the topic.
-    wait_until(lambda: all(ready(port) for port in ports), 120, "the new replicas to hold partitions")
+    wait_until(
+        lambda: all(http_get(f"http://127.0.0.1:{port}/readyz")[0] == 200 for port in ports),
+        120,
+        "the new replicas to hold partitions",
+    )
     publish_corpus(BOOTSTRAP, names["raw"], SCALE.articles - half, first=half)
     wait_until(lambda: progress() >= SCALE.articles * 3 // 4, 180, "three replicas to make progress")
     assert [worker.stop() for worker in extra] == [0, 0]  # SIGTERM: finish the batch, leave the group, exit 0
@@ -81,20 +82,6 @@ def test_scaling_one_three_one_mid_run(tmp_path: Path, app_id: str, workers: lis
     shares = [worker.log.read_text().count('"article published"') for worker in [first, *extra]]
     assert all(share > 0 for share in shares), f"the load was not shared: {shares}"
     record_result("processors scaled 1 -> 3 -> 1 mid-run", faults=2, per_replica=shares, **figures)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def ready(port: int) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as answer:
-            return bool(answer.status == 200)
-    except OSError:
-        return False
 
 
 def test_a_second_producer_with_the_same_id_fences_the_first(app_id: str) -> None:

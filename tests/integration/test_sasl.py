@@ -13,14 +13,13 @@ import pytest
 
 from ingest.demo import SiteServer
 
-from .support import CLI, DEMO_FEEDS, read_topic, topics, write_config
+from .support import CLI, DEMO_FEEDS, kafka_sh, read_topic, topics, write_config
 
 REPO = Path(__file__).resolve().parents[2]
 SASL = "127.0.0.1:29094"
 PLAIN = "127.0.0.1:29092"
 USER, PASSWORD = "ingest", "correct-horse-battery"
 BROKER_ENV = {
-    **os.environ,
     "KAFKA_HOME_DIR": str(REPO / ".local" / "kafka-sasl"),
     "KAFKA_PORT": "29092",
     "KAFKA_CONTROLLER_PORT": "29093",
@@ -30,7 +29,7 @@ BROKER_ENV = {
 
 
 def broker(action: str) -> None:
-    subprocess.run([str(REPO / "deploy" / "kafka" / "kafka.sh"), action], env=BROKER_ENV, check=True, timeout=180)
+    kafka_sh(action, BROKER_ENV)
 
 
 @pytest.fixture(scope="module")

@@ -4,38 +4,12 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
-import time
-import urllib.request
 from pathlib import Path
 
 from ingest.demo import SiteServer
 
-from .support import CLI, DEMO_FEEDS, log_events, run_cli, write_config
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def get(url: str) -> tuple[int, str]:
-    try:
-        with urllib.request.urlopen(url, timeout=5) as response:
-            return response.status, response.read().decode()
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode()
-
-
-def wait_for(condition: object, timeout_s: float = 60) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if condition():  # type: ignore[operator]
-            return
-        time.sleep(0.3)
-    raise AssertionError("condition not met in time")
+from .support import CLI, DEMO_FEEDS, free_port, http_get, log_events, run_cli, wait_until, write_config
 
 
 def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_server: SiteServer) -> None:
@@ -44,10 +18,10 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
     base = f"http://127.0.0.1:{port}"
     worker = subprocess.Popen([CLI, "run", "--config", str(config)], stderr=subprocess.PIPE, text=True)
     try:
-        wait_for(lambda: _answers(base + "/readyz") == 200)
-        status, body = get(base + "/healthz")
+        wait_until(lambda: http_get(base + "/readyz")[0] == 200, 60, "the worker to be ready")
+        status, body = http_get(base + "/healthz")
         assert status == 200 and json.loads(body)["live"] is True
-        assert json.loads(get(base + "/readyz")[1])["roles"] == {"poller": True, "processor": True}
+        assert json.loads(http_get(base + "/readyz")[1])["roles"] == {"poller": True, "processor": True}
         expected = (
             'news_ingest_articles_published_total{language="id"} 2.0',
             'news_ingest_feed_polls_total{outcome="changed"} 4.0',
@@ -58,9 +32,9 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         )
         # The roles run in their own threads: wait until both have done all their work, then look.
         try:
-            wait_for(lambda: all(line in get(base + "/metrics")[1] for line in expected))
+            wait_until(lambda: all(line in http_get(base + "/metrics")[1] for line in expected), 60, "metrics")
         except AssertionError:
-            metrics = get(base + "/metrics")[1]
+            metrics = http_get(base + "/metrics")[1]
             missing = [line for line in expected if line not in metrics]
             raise AssertionError(f"metrics never showed {missing}:\n{metrics}") from None
     finally:
@@ -93,10 +67,3 @@ def test_an_unreachable_broker_is_reported_clearly(tmp_path: Path) -> None:
     assert result.returncode == 3
     assert "cannot use Kafka at 127.0.0.1:" in result.stderr
     assert "no broker answered in 2000 ms" in result.stderr
-
-
-def _answers(url: str) -> int | None:
-    try:
-        return get(url)[0]
-    except OSError:
-        return None

@@ -95,6 +95,10 @@ class Poller:
         value = self._state.get(feed.url)
         return FeedState.model_validate(value) if value else FeedState()
 
+    def _next_poll_at(self, feed: FeedSettings) -> float:
+        """The one field the schedule needs, read without validating the whole state on every idle tick."""
+        return float((self._state.get(feed.url) or {}).get("next_poll_at", 0.0))
+
     def poll_all(self) -> None:
         """Poll every configured feed once, due or not (for --once)."""
         for feed in self._settings.feeds:
@@ -109,10 +113,10 @@ class Poller:
         for feed in self._settings.feeds:
             if self._stop.is_set():
                 return
-            if self.feed_state(feed).next_poll_at <= now:
+            if self._next_poll_at(feed) <= now:
                 self.poll_feed(feed)
                 self._health.beat("poller")
-        next_due = min((self.feed_state(feed).next_poll_at for feed in self._settings.feeds), default=now + 60)
+        next_due = min((self._next_poll_at(feed) for feed in self._settings.feeds), default=now + 60)
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
 
     def recover(self) -> None:
@@ -254,13 +258,20 @@ class Poller:
     def _publish(self, feed: FeedSettings, outputs: list[_Output], state: FeedState) -> None:
         """Publish what a poll produced together with the feed state that records it: one transaction."""
         topics = self._settings.topics
-        with self._producer.transaction() as tx:
-            for output in outputs:
-                if output.document is not None:
-                    tx.send(topics.raw, output.key, output.document)
-                if output.dead_letter is not None:
-                    tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
-            tx.send(self._state.topic, feed.url, state.model_dump_json().encode("utf-8"))
+        self._state.stage({feed.url: state.model_dump(mode="json")})
+        try:
+            with self._producer.transaction() as tx:
+                for output in outputs:
+                    if output.document is not None:
+                        tx.send(topics.raw, output.key, output.document)
+                    if output.dead_letter is not None:
+                        tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
+                for key, value in self._state.staged():
+                    tx.send(self._state.topic, key, value)
+        except BaseException:
+            self._state.discard()
+            raise
+        self._state.commit()
         self._metrics.transactions.labels("poller", "committed").inc()
         for output in outputs:
             if output.document is not None:
@@ -278,8 +289,6 @@ class Poller:
                         "detail": letter.detail,
                     },
                 )
-        self._state.stage({feed.url: state.model_dump(mode="json")})
-        self._state.commit()
 
     def _unchanged(self, feed: FeedSettings, state: FeedState, now: float, outcome: str, answer: FetchResult) -> str:
         validators = answer.validators

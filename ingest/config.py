@@ -164,8 +164,17 @@ class Settings(BaseSettings):
         return f"{self.app_id}.story-state"
 
     @property
+    def feed_registry_topic(self) -> str:
+        """Its partitions are what the poller group divides: a feed belongs to the partition of its host."""
+        return f"{self.app_id}.feeds"
+
+    @property
     def processor_group(self) -> str:
         return f"{self.app_id}.processor"
+
+    @property
+    def poller_group(self) -> str:
+        return f"{self.app_id}.poller"
 
     @classmethod
     def settings_customise_sources(

@@ -189,8 +189,11 @@ class TransactionalProducer:
             )
 
 
-def processing_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsumer:
-    """A consumer-group member reading only committed records; offsets are committed by transactions only."""
+def group_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsumer:
+    """A consumer-group member reading only committed records; offsets are committed by transactions only.
+
+    Processors use it on the raw topic, pollers on the feed registry (to share the feeds), `dlq replay` on the DLQ.
+    """
     try:
         consumer = KafkaConsumer(
             **client_options(settings.kafka),
@@ -269,6 +272,7 @@ def ensure_topics(settings: Settings) -> None:
         NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor, topic_configs=letters),
         NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
+        NewTopic(settings.feed_registry_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
     ]
     try:
         admin = KafkaAdminClient(**client_options(kafka), request_timeout_ms=kafka.max_block_ms)

@@ -1,5 +1,7 @@
 """The poller role: fetch due feeds, turn new or changed entries into raw documents, publish them.
 
+Replicas share the feeds through a Kafka consumer group (see `ingest.feed_assignment`): each polls its own.
+
 Per feed, what it publishes and the feed's new state (validators, body hash, entries seen, next poll) go in one
 Kafka transaction, so a poller killed at any instant neither loses an entry nor publishes one twice: after a
 restart the restored state says exactly which entries were published.
@@ -22,6 +24,7 @@ from pydantic import BaseModel, ConfigDict
 from trafilatura.utils import decode_file
 
 from ingest.config import FeedSettings, Settings
+from ingest.feed_assignment import FeedAssignment
 from ingest.feeds import FeedParseError, ParsedEntry, parse_feed
 from ingest.health import Health
 from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Validators
@@ -79,8 +82,10 @@ class Poller:
         metrics: Metrics,
         health: Health,
         stop: Event,
+        assignment: FeedAssignment | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
+        self._assignment = assignment
         self._stop = stop
         self._settings = settings
         self._fetcher = fetcher
@@ -106,22 +111,41 @@ class Poller:
             self._health.beat("poller")
 
     def step(self) -> None:
-        """Poll the feeds that are due, then wait until the next one is (at most `poller.idle_sleep_s`)."""
+        """Poll this replica's feeds that are due, then wait until the next one is (at most `poller.idle_sleep_s`)."""
+        assignment = self._require_assignment()
         self._health.beat("poller")
-        self._health.set_ready("poller", True)  # state restored, producer connected: a failure resets it
+        self._follow(assignment)
+        # State restored, producer connected, feeds assigned: a broker failure resets it.
+        self._health.set_ready("poller", assignment.holds_partitions)
         now = self._clock()
         for feed in self._settings.feeds:
             if self._stop.is_set():
                 return
-            if self._next_poll_at(feed) <= now:
+            if assignment.owns(feed) and self._next_poll_at(feed) <= now:
                 self.poll_feed(feed)
                 self._health.beat("poller")
-        next_due = min((self._next_poll_at(feed) for feed in self._settings.feeds), default=now + 60)
+                self._follow(assignment)  # between feeds: a rebalance never cuts a feed's poll in half
+        owned = assignment.owned(self._settings.feeds)
+        next_due = min((self._next_poll_at(feed) for feed in owned), default=now + 60)
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
 
+    def _follow(self, assignment: FeedAssignment) -> None:
+        """Keep our place in the poller group; on taking over feeds, first read what their last poller wrote."""
+        if assignment.update():
+            self._state.catch_up()
+        else:
+            self._state.refresh()
+
+    def _require_assignment(self) -> FeedAssignment:
+        if self._assignment is None:
+            raise RuntimeError("a polling loop needs a feed assignment (only poll_all runs without one)")
+        return self._assignment
+
     def recover(self) -> None:
-        """After a broker error: a new producer, and the feed state as the topic really has it."""
+        """After a broker error: a new producer and group member, and the feed state as the topic really has it."""
         self._producer.reset()
+        if self._assignment is not None:
+            self._assignment.reset()
         self._state.restore()
 
     def poll_feed(self, feed: FeedSettings) -> str:

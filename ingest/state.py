@@ -46,22 +46,36 @@ class StateTable(Mapping[str, dict[str, Any]]):
         partitions = partitions_of(consumer, self.topic)
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
+        self._consumer = consumer
+        applied = self.catch_up(timeout_s)
+        log.info("state restored", extra={"topic": self.topic, "records": applied, "entries": len(self._base)})
+        return applied
+
+    def catch_up(self, timeout_s: float = 300.0) -> int:
+        """Apply everything committed up to the topic's end as of now; return how many records were applied.
+
+        Unlike `refresh`, it waits: after taking over work from another replica, what that replica committed last
+        must be seen before the work goes on.
+        """
+        consumer = self._tailing()
+        partitions = sorted(consumer.assignment())
         end = consumer.end_offsets(partitions)
         applied = 0
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             if time.monotonic() > deadline:
-                raise TimeoutError(f"state topic {self.topic} not restored within {timeout_s:.0f} s")
+                raise TimeoutError(f"state topic {self.topic} not read to its end within {timeout_s:.0f} s")
             applied += self._apply(consumer.poll(timeout_ms=500))
-        self._consumer = consumer
-        log.info("state restored", extra={"topic": self.topic, "records": applied, "entries": len(self._base)})
         return applied
 
     def refresh(self) -> int:
         """Apply what other writers (and we) committed since the last call; never blocks long."""
+        return self._apply(self._tailing().poll(timeout_ms=0))
+
+    def _tailing(self) -> KafkaConsumer:
         if self._consumer is None:
             raise RuntimeError(f"state table {self.topic} used before restore()")
-        return self._apply(self._consumer.poll(timeout_ms=0))
+        return self._consumer
 
     def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
         self._overlay.update(updates)

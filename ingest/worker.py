@@ -18,6 +18,7 @@ from types import FrameType
 
 from ingest.config import Settings
 from ingest.dlq import DeadLetterReplay, ReplayReport
+from ingest.feed_assignment import FeedAssignment
 from ingest.health import Health, HealthServer
 from ingest.http import Fetcher
 from ingest.kafka import (
@@ -25,7 +26,7 @@ from ingest.kafka import (
     FatalProducerError,
     TransactionalProducer,
     ensure_topics,
-    processing_consumer,
+    group_consumer,
 )
 from ingest.metrics import Metrics
 from ingest.poller import Poller
@@ -81,7 +82,7 @@ class Worker:
             log.info("serving /metrics /healthz /readyz", extra={"port": server.port})
             if settings.kafka.create_topics:
                 ensure_topics(settings)
-            poller = self._poller(stack) if Role.POLLER in self.roles else None
+            poller = self._poller(stack, shared=not once) if Role.POLLER in self.roles else None
             processor = self._processor(stack) if Role.PROCESSOR in self.roles else None
             if once:
                 if poller is not None:
@@ -97,8 +98,16 @@ class Worker:
                 loops.append(_Loop("processor", processor.step, processor.recover))
             return self._run_loops(loops)
 
-    def _poller(self, stack: ExitStack) -> Poller:
+    def _poller(self, stack: ExitStack, *, shared: bool) -> Poller:
+        """The poller; `shared`: it joins the poller group and polls only its share of the feeds."""
         settings = self.settings
+        assignment = None
+        if shared:
+            assignment = FeedAssignment(
+                lambda: group_consumer(settings, settings.feed_registry_topic, settings.poller_group),
+                settings.feed_registry_topic,
+            )
+            stack.callback(assignment.close)
         state = StateTable(settings.kafka, settings.feed_state_topic)
         state.restore()
         stack.callback(state.close)
@@ -122,6 +131,7 @@ class Worker:
             metrics=self.metrics,
             health=self.health,
             stop=self.stop,
+            assignment=assignment,
         )
 
     def _processor(self, stack: ExitStack) -> Processor:
@@ -134,7 +144,7 @@ class Worker:
         stack.callback(producer.close)
         processor = Processor(
             settings,
-            consumer_factory=lambda: processing_consumer(settings, settings.topics.raw, settings.processor_group),
+            consumer_factory=lambda: group_consumer(settings, settings.topics.raw, settings.processor_group),
             producer=producer,
             state=state,
             detector=LanguageDetector(),
@@ -230,7 +240,7 @@ def replay_dead_letters(
             ensure_topics(settings)
         producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.dlq-replay.{settings.instance_id}")
         stack.callback(producer.close)
-        consumer = processing_consumer(settings, settings.topics.dlq, f"{settings.app_id}.dlq-replay")
+        consumer = group_consumer(settings, settings.topics.dlq, f"{settings.app_id}.dlq-replay")
         stack.callback(consumer.close)
         fetcher = Fetcher(settings.http)
         stack.callback(fetcher.close)

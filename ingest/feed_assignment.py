@@ -1,0 +1,80 @@
+"""Which feeds this poller replica polls: those whose host falls in a partition the poller group gave it.
+
+Poller replicas join one consumer group (`<app_id>.poller`) on the feed registry topic (`<app_id>.feeds`) and
+Kafka divides its partitions among them, as it does for any consumer group: we never coordinate replicas ourselves.
+A feed belongs to the partition of its host name under Kafka's own key hash (murmur2), so
+
+- each feed is polled by one replica at a time, and a replica that leaves hands its feeds to the others;
+- all feeds of one host stay on one replica, so per-host politeness holds without a shared cache.
+
+Revocations happen only inside `update()`, which the poller calls between feed polls: a feed's poll and its
+transaction are never cut in half by a rebalance.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from urllib.parse import urlsplit
+
+from kafka import KafkaConsumer
+from kafka.partitioner.default import murmur2
+
+from ingest.config import FeedSettings
+from ingest.kafka import partitions_of
+
+log = logging.getLogger(__name__)
+
+# Long enough for a join or a rebalance round to make progress, short enough not to delay due feeds.
+_GROUP_POLL_MS = 100
+
+
+def host_partition(url: str, partitions: int) -> int:
+    """The partition of a feed: Kafka's default partitioner applied to the feed's host name."""
+    host = (urlsplit(url).hostname or "").lower()
+    return int(murmur2(host.encode("utf-8")) & 0x7FFFFFFF) % partitions
+
+
+class FeedAssignment:
+    def __init__(self, consumer_factory: Callable[[], KafkaConsumer], topic: str) -> None:
+        self._consumer_factory = consumer_factory
+        self._consumer = consumer_factory()
+        self._topic = topic
+        self._owned: frozenset[int] = frozenset()
+        self._partitions = 0
+
+    def reset(self) -> None:
+        """After a broker error: a new group member; it owns nothing until the group assigns it partitions again."""
+        self.close()
+        self._consumer = self._consumer_factory()
+        self._owned = frozenset()
+
+    def update(self) -> frozenset[int]:
+        """Take part in the group (join, heartbeat, rebalance); return the partitions gained since the last call."""
+        self._consumer.poll(timeout_ms=_GROUP_POLL_MS)
+        if not self._partitions:
+            self._partitions = len(partitions_of(self._consumer, self._topic))
+        owned = frozenset(tp.partition for tp in self._consumer.assignment())
+        gained, lost = owned - self._owned, self._owned - owned
+        if gained or lost:
+            log.info(
+                "feed partitions reassigned",
+                extra={"owned": sorted(owned), "gained": sorted(gained), "lost": sorted(lost)},
+            )
+        self._owned = owned
+        return gained
+
+    @property
+    def holds_partitions(self) -> bool:
+        return bool(self._owned)
+
+    def owns(self, feed: FeedSettings) -> bool:
+        return bool(self._partitions) and host_partition(feed.url, self._partitions) in self._owned
+
+    def owned(self, feeds: Iterable[FeedSettings]) -> list[FeedSettings]:
+        return [feed for feed in feeds if self.owns(feed)]
+
+    def close(self) -> None:
+        with suppress(Exception):  # a member cut off from its broker may fail to leave the group: no matter
+            self._consumer.close()

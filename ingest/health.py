@@ -1,7 +1,9 @@
-"""/metrics, /healthz and /readyz on one small HTTP server.
+"""/metrics, /healthz, /readyz and /startupz on one small HTTP server.
 
 Liveness is "every main loop made progress recently", never a broker check: a broker outage must make pods
-not-ready, not restart them all. Readiness is "every role restored its state and is connected".
+not-ready, not restart them all. Readiness is "every role restored its state, is connected and holds work".
+Startup (/startupz) is "every role has restored its state once": a startup probe on it gives a large state the
+time it needs before liveness applies.
 """
 
 from __future__ import annotations
@@ -25,11 +27,17 @@ class Health:
         self._lock = threading.Lock()
         self._beats: dict[str, float] = {}
         self._ready: dict[str, bool] = {}
+        self._started: dict[str, bool] = {}
 
     def register(self, role: str) -> None:
         with self._lock:
             self._beats[role] = time.monotonic()
             self._ready[role] = False
+            self._started[role] = False
+
+    def set_started(self, role: str) -> None:
+        with self._lock:
+            self._started[role] = True
 
     def beat(self, role: str) -> None:
         with self._lock:
@@ -48,6 +56,11 @@ class Health:
     def ready(self) -> tuple[bool, dict[str, bool]]:
         with self._lock:
             flags = dict(self._ready)
+        return bool(flags) and all(flags.values()), flags
+
+    def started(self) -> tuple[bool, dict[str, bool]]:
+        with self._lock:
+            flags = dict(self._started)
         return bool(flags) and all(flags.values()), flags
 
 
@@ -81,6 +94,9 @@ def _handler_for(health: Health, metrics: Metrics) -> type[BaseHTTPRequestHandle
             elif self.path == "/readyz":
                 ok, flags = health.ready()
                 self._json(ok, {"ready": ok, "roles": flags})
+            elif self.path == "/startupz":
+                ok, flags = health.started()
+                self._json(ok, {"started": ok, "roles": flags})
             else:
                 self._send(404, b"not found\n", "text/plain")
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 from kafka import KafkaConsumer
@@ -33,7 +33,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self._overlay: dict[str, dict[str, Any] | None] = {}
         self._consumer: KafkaConsumer | None = None
 
-    def restore(self, timeout_s: float = 300.0) -> int:
+    def restore(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
         """Read the topic from the start to its current end; return how many records were applied.
 
         Run again after a broker error, it replaces the local copy: the topic is the truth, and a commit whose
@@ -47,15 +47,15 @@ class StateTable(Mapping[str, dict[str, Any]]):
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         self._consumer = consumer
-        applied = self.catch_up(timeout_s)
+        applied = self.catch_up(timeout_s, progress)
         log.info("state restored", extra={"topic": self.topic, "records": applied, "entries": len(self._base)})
         return applied
 
-    def catch_up(self, timeout_s: float = 300.0) -> int:
+    def catch_up(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
         """Apply everything committed up to the topic's end as of now; return how many records were applied.
 
         Unlike `refresh`, it waits: after taking over work from another replica, what that replica committed last
-        must be seen before the work goes on.
+        must be seen before the work goes on. `progress` is called after every batch read (a liveness beat).
         """
         consumer = self._tailing()
         partitions = sorted(consumer.assignment())
@@ -66,6 +66,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"state topic {self.topic} not read to its end within {timeout_s:.0f} s")
             applied += self._apply(consumer.poll(timeout_ms=500))
+            progress()
         return applied
 
     def refresh(self) -> int:

@@ -109,8 +109,9 @@ class Worker:
             )
             stack.callback(assignment.close)
         state = StateTable(settings.kafka, settings.feed_state_topic)
-        state.restore()
+        state.restore(progress=lambda: self.health.beat("poller"))
         stack.callback(state.close)
+        self.health.set_started("poller")
         self.metrics.state_entries.labels("feeds").set(len(state))
         producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.poller.{settings.instance_id}")
         stack.callback(producer.close)
@@ -137,8 +138,9 @@ class Worker:
     def _processor(self, stack: ExitStack) -> Processor:
         settings = self.settings
         state = StateTable(settings.kafka, settings.story_state_topic)
-        state.restore()
+        state.restore(progress=lambda: self.health.beat("processor"))
         stack.callback(state.close)
+        self.health.set_started("processor")
         self.metrics.state_entries.labels("stories").set(len(state))
         producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
         stack.callback(producer.close)

@@ -22,6 +22,8 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         status, body = http_get(base + "/healthz")
         assert status == 200 and json.loads(body)["live"] is True
         assert json.loads(http_get(base + "/readyz")[1])["roles"] == {"poller": True, "processor": True}
+        status, body = http_get(base + "/startupz")
+        assert status == 200 and json.loads(body) == {"started": True, "roles": {"poller": True, "processor": True}}
         expected = (
             'news_ingest_articles_published_total{language="id"} 2.0',
             'news_ingest_feed_polls_total{outcome="changed"} 4.0',

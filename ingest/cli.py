@@ -15,7 +15,7 @@ from pathlib import Path
 
 from ingest.config import ConfigError, Settings, load_settings
 from ingest.demo import SiteServer, describe, follow_articles
-from ingest.kafka import BrokerUnavailable, FatalProducerError
+from ingest.kafka import BrokerUnavailable, FatalProducerError, ensure_topics
 from ingest.logs import configure_logging
 from ingest.worker import Role, Worker, replay_dead_letters
 from processors.records import TOPIC_RECORDS, Article
@@ -87,6 +87,16 @@ def _parser() -> argparse.ArgumentParser:
     replay.add_argument("--from-beginning", action="store_true", help="scan every letter, not only new ones")
     replay.set_defaults(command=_dlq_replay)
 
+    topics = commands.add_parser("topics", help="manage the deployment's Kafka topics")
+    topics_commands = topics.add_subparsers(required=True, metavar="ACTION")
+    create = topics_commands.add_parser(
+        "create",
+        help="create the missing topics (partitions, replication and configs from the settings) and exit",
+        description="For a provisioning Job when workers run with kafka.create_topics: false.",
+    )
+    _config_argument(create)
+    create.set_defaults(command=_topics_create)
+
     schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
     schema.add_argument("--write", action="store_true", help=f"write them into {_SCHEMA_DIR}")
     schema.set_defaults(command=_schema)
@@ -134,6 +144,12 @@ def _dlq_replay(args: argparse.Namespace) -> int:
         settings, reasons=set(args.reason), stages=set(args.stage), from_beginning=args.from_beginning
     )
     sys.stdout.write(json.dumps(asdict(report)) + "\n")
+    return 0
+
+
+def _topics_create(args: argparse.Namespace) -> int:
+    created = ensure_topics(_settings(args))
+    sys.stdout.write(json.dumps({"created": created}) + "\n")
     return 0
 
 

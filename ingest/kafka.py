@@ -259,8 +259,11 @@ def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
 
 
-def ensure_topics(settings: Settings) -> None:
-    """Create the topics this deployment uses if they are missing; existing ones are left as they are."""
+def ensure_topics(settings: Settings) -> list[str]:
+    """Create the topics this deployment uses if they are missing (existing ones are left as they are).
+
+    Return the names of the topics created.
+    """
     kafka = settings.kafka
     large = {"max.message.bytes": str(kafka.max_record_bytes + 100_000)}  # room for the batch's own headers
     letters = {"max.message.bytes": str(3 * kafka.max_record_bytes + 100_000)}
@@ -285,5 +288,6 @@ def ensure_topics(settings: Settings) -> None:
             with suppress(TopicAlreadyExistsError):  # another replica created it between our list and our create
                 admin.create_topics(missing)
             log.info("topics created", extra={"topics": [topic.name for topic in missing]})
+        return [topic.name for topic in missing]
     finally:
         admin.close()

@@ -1,0 +1,41 @@
+"""`news-ingest topics create`: what a provisioning Job runs before workers that do not create topics."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from kafka import KafkaAdminClient
+from kafka.admin import ConfigResource, ConfigResourceType
+
+from .support import BOOTSTRAP, run_cli, write_config
+
+
+def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, app_id: str) -> None:
+    config = write_config(tmp_path, app_id, kafka={"partitions": 4, "create_topics": False})
+    first = run_cli("topics", "create", "--config", str(config))
+    assert first.returncode == 0, first.stderr[-2000:]
+    expected = {
+        f"{app_id}.raw",
+        f"{app_id}.articles",
+        f"{app_id}.articles.latest",
+        f"{app_id}.dlq",
+        f"{app_id}.feed-state",
+        f"{app_id}.story-state",
+        f"{app_id}.feeds",
+    }
+    assert set(json.loads(first.stdout)["created"]) == expected
+    again = run_cli("topics", "create", "--config", str(config))
+    assert again.returncode == 0 and json.loads(again.stdout) == {"created": []}
+
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    try:
+        described = admin.describe_topics(sorted(expected))
+        assert {t["name"]: len(t["partitions"]) for t in described} == dict.fromkeys(expected, 4)
+        resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in sorted(expected)]
+        configs = admin.describe_configs(resources)["topic"]
+        policies = {name: entries.get("cleanup.policy", {}).get("value", "delete") for name, entries in configs.items()}
+    finally:
+        admin.close()
+    compacted = {f"{app_id}.articles.latest", f"{app_id}.feed-state", f"{app_id}.story-state", f"{app_id}.feeds"}
+    assert {name for name, policy in policies.items() if policy == "compact"} == compacted

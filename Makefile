@@ -8,8 +8,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
+# helm and promtool, built from the Go module proxy (the only place this project's machines reach for them).
+TOOLS := .local/bin
+HELM_MODULE := helm.sh/helm/v3/cmd/helm@v3.22.0
+PROMTOOL_MODULE := github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
-.PHONY: help install kafka-up kafka-down run test test-faults check lint typecheck unit integration faults fix schema clean
+.PHONY: help install tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -22,6 +26,16 @@ $(INSTALLED): pyproject.toml
 
 install: $(INSTALLED) ## create .venv and install the project with its dev tools (idempotent)
 
+$(TOOLS)/.built: Makefile
+	@mkdir -p $(TOOLS)
+	@echo "building helm and promtool with go install (minutes the first time; cached after)"
+	GOBIN=$(abspath $(TOOLS)) go install $(HELM_MODULE) & helm=$$!; \
+	GOBIN=$(abspath $(TOOLS)) go install $(PROMTOOL_MODULE) & promtool=$$!; \
+	wait $$helm && wait $$promtool
+	@touch $@
+
+tools: $(INSTALLED) $(TOOLS)/.built ## helm and promtool into .local/bin (Go module proxy); hadolint, kubernetes-validate in the venv
+
 kafka-up: $(INSTALLED) ## fetch the broker jars (Maven Central) and start a local KRaft broker on 127.0.0.1:9092
 	deploy/kafka/kafka.sh up
 
@@ -31,7 +45,7 @@ kafka-down: ## stop the local broker
 run: $(INSTALLED) kafka-up ## the main job on the embedded default: demo feeds on loopback -> broker -> articles shown as they arrive
 	$(BIN)/news-ingest demo --config demo/config.yaml --site demo/site
 
-test: check unit integration faults ## everything CI runs: lint, types, unit, integration and fast fault tests (real broker)
+test: check unit deploy-check integration faults ## everything CI runs: lint, types, unit, chart, integration, fast fault tests
 
 check: lint typecheck ## lint, format check and type check (changes nothing)
 
@@ -44,6 +58,9 @@ typecheck: $(INSTALLED)
 
 unit: $(INSTALLED) ## unit tests of the pure stages (no broker)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+deploy-check: tools ## the Dockerfile (hadolint), the Helm chart (lint, render, Kubernetes schemas) and alerts (promtool)
+	$(BIN)/pytest tests/deploy $(PYTEST_ARGS)
 
 integration: $(INSTALLED) kafka-up ## integration tests against the local broker and a loopback HTTP server
 	$(BIN)/pytest tests/integration $(PYTEST_ARGS)

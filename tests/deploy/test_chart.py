@@ -6,7 +6,9 @@ The tools come from the project's own setup (`make tools`: helm and promtool bui
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -18,6 +20,7 @@ import pytest
 import yaml
 
 from ingest.config import load_settings
+from ingest.metrics import Metrics
 
 ROOT = Path(__file__).resolve().parents[2]
 CHART = ROOT / "helm" / "news-ingest"
@@ -180,3 +183,22 @@ def test_topics_are_provisioned_by_a_hook_job_before_the_workers_start() -> None
     hook_config = of_kind(documents, "ConfigMap")["news-news-ingest-topics-config"]
     weight = int(hook_config["metadata"]["annotations"]["helm.sh/hook-weight"])
     assert weight < int(job["metadata"]["annotations"]["helm.sh/hook-weight"])  # the config exists first
+
+
+def test_the_grafana_dashboard_queries_only_metrics_the_worker_exports(tmp_path: Path) -> None:
+    exported: set[str] = set()
+    for family in Metrics().registry.collect():
+        exported |= {family.name, f"{family.name}_total", f"{family.name}_bucket", f"{family.name}_count"}
+    dashboard = json.loads((ROOT / "deploy" / "grafana" / "news-ingest.json").read_text(encoding="utf-8"))
+    expressions = [target["expr"] for panel in dashboard["panels"] for target in panel["targets"]]
+    used = {name for expr in expressions for name in re.findall(r"\b(news_ingest_[a-z_]+)", expr)}
+    assert used and used <= exported, used - exported
+    # Every expression is valid PromQL: promtool parses it as a recording rule.
+    rules = {
+        "groups": [
+            {"name": "dashboard", "rules": [{"record": f"panel:{i}", "expr": e} for i, e in enumerate(expressions)]}
+        ]
+    }
+    text = yaml.safe_dump(rules).replace("$job", ".*").replace("$namespace", ".*")
+    (tmp_path / "dashboard-rules.yaml").write_text(text, encoding="utf-8")
+    run(tool("promtool"), "check", "rules", "dashboard-rules.yaml", cwd=tmp_path)

@@ -1,0 +1,137 @@
+"""When to poll a feed next: what the publisher asks for, what the feed's own history shows, within bounds.
+
+Pure functions of the feed's schedule state, the latest answer and the clock, so that the simulation in
+`bench/schedule_sim.py` runs exactly the code the poller runs.
+
+- **The publisher's word** is a floor: RSS `<ttl>` (minutes), `sy:updatePeriod` / `sy:updateFrequency`,
+  `Cache-Control: max-age` and `Expires` say "not sooner than"; `Retry-After` (on 429/503) is handled with errors.
+- **The feed's history**: the rate of new entries, from the publication dates the feed lists (right from the first
+  poll) or, lacking dates, from how many new entries each poll really brought (an exponential moving average).
+  The interval aims at about one new entry per poll, so a busy wire is polled every few minutes and a blog that
+  posts weekly a few times a day.
+- **Polls that bring nothing** stretch the interval (x1.5 each, reset by the next new entry) while no rate is known
+  (or the rate is zero).
+- Bounds (`poller.min_interval_s`, `poller.max_interval_s`) always win; +-10% jitter keeps feeds out of lockstep.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
+
+_MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
+_NO_CACHE = re.compile(r"(?:^|,)\s*no-(?:cache|store)\b", re.IGNORECASE)
+_PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 604800.0, "monthly": 2592000.0, "yearly": 31536000.0}
+# How much the latest poll counts in the moving average of the rate of new entries.
+RATE_WEIGHT = 0.3
+# Publication dates older than this say little about how busy the feed is now.
+RATE_WINDOW_S = 7 * 86400.0
+EMPTY_POLL_STRETCH = 1.5
+JITTER = 0.1
+
+
+@dataclass(frozen=True)
+class Bounds:
+    min_interval_s: float
+    max_interval_s: float
+
+    def clamp(self, seconds: float) -> float:
+        return min(max(seconds, self.min_interval_s), self.max_interval_s)
+
+
+@dataclass(frozen=True)
+class ScheduleState:
+    """What the schedule remembers of a feed between polls (kept in its `FeedState`)."""
+
+    rate_per_day: float | None = None
+    empty_polls: int = 0
+
+
+def feed_hint_s(ttl: str | None, update_period: str | None, update_frequency: str | None) -> float | None:
+    """The feed document's own "poll me at most this often", in seconds: RSS ttl or the syndication module."""
+    hints: list[float] = []
+    if ttl and ttl.strip().isdigit() and int(ttl) > 0:
+        hints.append(int(ttl) * 60.0)
+    if update_period and update_period.strip().lower() in _PERIODS:
+        frequency = int(update_frequency) if (update_frequency or "").strip().isdigit() else 1
+        hints.append(_PERIODS[update_period.strip().lower()] / max(1, frequency))
+    return max(hints) if hints else None
+
+
+def http_hint_s(headers: Mapping[str, str], now: datetime) -> float | None:
+    """The HTTP answer's freshness lifetime in seconds (`Cache-Control: max-age`, else `Expires`), if any."""
+    cache_control = headers.get("cache-control", "")
+    if _NO_CACHE.search(cache_control):
+        return None
+    max_age = _MAX_AGE.search(cache_control)
+    if max_age:
+        return float(max_age.group(1))
+    expires = headers.get("expires")
+    if expires:
+        try:
+            at = parsedate_to_datetime(expires)
+        except (TypeError, ValueError):
+            return None
+        if at.tzinfo is not None:
+            return max(0.0, (at - now).total_seconds())
+    return None
+
+
+def rate_from_dates(published: Sequence[datetime], now: datetime) -> float | None:
+    """New entries per day, from the entries' publication dates within the last week; None if too few."""
+    recent = sorted(t for t in published if 0 <= (now - t).total_seconds() <= RATE_WINDOW_S)
+    if len(recent) < 3:
+        return None
+    span_s = (now - recent[0]).total_seconds()
+    return len(recent) / max(span_s, 3600.0) * 86400.0
+
+
+def observe(
+    state: ScheduleState, *, new_entries: int, elapsed_s: float | None, dated_rate: float | None
+) -> ScheduleState:
+    """The schedule state after a successful poll that brought `new_entries` in `elapsed_s` since the last one."""
+    empty = 0 if new_entries else state.empty_polls + 1
+    if dated_rate is not None:
+        return ScheduleState(rate_per_day=dated_rate, empty_polls=empty)
+    if elapsed_s is None or elapsed_s <= 0:
+        return ScheduleState(rate_per_day=state.rate_per_day, empty_polls=empty)  # the first poll: a backlog
+    observed = new_entries / elapsed_s * 86400.0
+    rate = observed if state.rate_per_day is None else RATE_WEIGHT * observed + (1 - RATE_WEIGHT) * state.rate_per_day
+    return ScheduleState(rate_per_day=rate, empty_polls=empty)
+
+
+def next_interval(
+    state: ScheduleState,
+    *,
+    base_interval_s: float,
+    bounds: Bounds,
+    publisher_hint_s: float | None,
+    adaptive: bool = True,
+    rng: random.Random | None = None,
+) -> float:
+    """Seconds until the next poll of a feed that just answered."""
+    if not adaptive:
+        interval = base_interval_s
+    elif state.rate_per_day:
+        interval = 86400.0 / state.rate_per_day  # about one new entry per poll
+    else:
+        interval = base_interval_s * EMPTY_POLL_STRETCH ** min(state.empty_polls, 30)
+    if publisher_hint_s:
+        interval = max(interval, publisher_hint_s)
+    interval = bounds.clamp(interval)
+    return interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+
+
+def backoff_interval(
+    error_streak: int, *, base_interval_s: float, cap_s: float, retry_after_s: float | None = None
+) -> float:
+    """Seconds until the next try of a failing feed: doubled per consecutive failure, capped; Retry-After honoured."""
+    interval = min(base_interval_s * 2 ** min(error_streak, 32), cap_s)
+    if retry_after_s is not None and math.isfinite(retry_after_s):
+        interval = max(interval, min(retry_after_s, cap_s))
+    return interval

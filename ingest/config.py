@@ -86,7 +86,9 @@ class HttpSettings(_Section):
 class FeedSettings(_Section):
     url: str
     name: str
-    interval_s: float = Field(300.0, ge=1)
+    interval_s: float = Field(
+        300.0, ge=1, description="Starting interval (adaptive schedule), or the fixed one with poller.adaptive off."
+    )
     language: str | None = Field(None, description="Declared language, used to settle close detections.")
 
     @field_validator("url")
@@ -107,6 +109,20 @@ class PollerSettings(_Section):
     idle_sleep_s: float = Field(1.0, gt=0, description="Longest sleep between checks for due feeds.")
     parse_timeout_s: float = Field(10.0, gt=0, description="Deadline for parsing one feed document.")
     parse_memory_mb: int = Field(1024, ge=256, description="Address-space ceiling of the feed-parsing process.")
+    adaptive: bool = Field(
+        True, description="Learn each feed's interval from its history and the publisher's hints (off: interval_s)."
+    )
+    min_interval_s: float = Field(120.0, ge=1, description="Never poll a feed more often (adaptive schedule).")
+    max_interval_s: float = Field(21600.0, ge=1, description="Never poll an answering feed less often (adaptive).")
+    max_backoff_s: float = Field(86400.0, ge=1, description="Longest wait before retrying a failing feed.")
+    host_interval_s: float = Field(1.0, ge=0, description="Least time between two requests to one host.")
+    respect_robots_txt: bool = Field(True, description="Honour robots.txt for article pages.")
+
+    @model_validator(mode="after")
+    def _bounds_in_order(self) -> PollerSettings:
+        if self.min_interval_s > self.max_interval_s:
+            raise ValueError("min_interval_s must not exceed max_interval_s")
+        return self
 
 
 class ProcessorSettings(_Section):

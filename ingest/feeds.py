@@ -17,6 +17,7 @@ from urllib.parse import urljoin
 
 import feedparser
 
+from ingest.schedule import feed_hint_s
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
 
@@ -51,6 +52,8 @@ class ParsedFeed:
     title: str | None
     language: str | None
     entries: list[ParsedEntry]
+    poll_hint_s: float | None = None
+    """The feed's own "poll me at most this often" (RSS ttl, sy:updatePeriod / sy:updateFrequency)."""
 
 
 def parse_feed(body: bytes, *, url: str, content_type: str | None, declared_language: str | None) -> ParsedFeed:
@@ -71,7 +74,12 @@ def parse_feed(body: bytes, *, url: str, content_type: str | None, declared_lang
         entry = _entry(raw, url, feed_language)
         if entry is not None and entry.entry.id not in entries:
             entries[entry.entry.id] = entry
-    return ParsedFeed(title=parsed.feed.get("title"), language=feed_language, entries=list(entries.values()))
+    hint = feed_hint_s(
+        parsed.feed.get("ttl"), parsed.feed.get("sy_updateperiod"), parsed.feed.get("sy_updatefrequency")
+    )
+    return ParsedFeed(
+        title=parsed.feed.get("title"), language=feed_language, entries=list(entries.values()), poll_hint_s=hint
+    )
 
 
 def _entry(raw: Any, feed_url: str, feed_language: str | None) -> ParsedEntry | None:

@@ -25,6 +25,7 @@ from urllib3.exceptions import (
     NameResolutionError,
     ReadTimeoutError,
     ResponseError,
+    SSLError,
 )
 from urllib3.util import Retry, Timeout
 
@@ -38,6 +39,11 @@ class FetchError(Exception):
     def reason(self) -> str:
         return type(self).__name__
 
+    @property
+    def failure_class(self) -> str:
+        """The coarse class operators count and alert on: dns, tls, timeout, http_4xx, http_5xx, ..."""
+        return _FAILURE_CLASSES.get(type(self).__name__, "unreachable")
+
 
 class Refused(FetchError):
     """The address is not one we may connect to (private, loopback, link-local, ...)."""
@@ -45,6 +51,14 @@ class Refused(FetchError):
 
 class Unreachable(FetchError):
     """DNS failed, the connection was refused or reset, or TLS failed."""
+
+
+class DnsFailure(Unreachable):
+    """The host name did not resolve."""
+
+
+class TlsFailure(Unreachable):
+    """The TLS handshake failed (certificate, protocol)."""
 
 
 class TimedOut(FetchError):
@@ -61,6 +75,10 @@ class TooManyRedirects(FetchError):
 
 class HttpStatusError(FetchError):
     """The server answered with an error status."""
+
+    @property
+    def failure_class(self) -> str:
+        return "http_4xx" if self.status < 500 else "http_5xx"
 
     def __init__(self, status: int, retry_after: str | None = None) -> None:
         super().__init__(f"HTTP {status}")
@@ -266,5 +284,17 @@ def _classify(error: BaseException, url: str) -> FetchError:
     if isinstance(error, ResponseError) and "redirect" in str(error):
         return TooManyRedirects(f"{url}: {error}")
     if isinstance(error, NameResolutionError):
-        return Unreachable(f"{url}: cannot resolve host")
+        return DnsFailure(f"{url}: cannot resolve host")
+    if isinstance(error, SSLError):
+        return TlsFailure(f"{url}: {error}")
     return Unreachable(f"{url}: {error}")
+
+
+_FAILURE_CLASSES = {
+    "DnsFailure": "dns",
+    "TlsFailure": "tls",
+    "TimedOut": "timeout",
+    "Refused": "refused",
+    "TooLarge": "too_large",
+    "TooManyRedirects": "redirects",
+}

@@ -16,6 +16,13 @@ class Metrics:
         self.fetch_seconds = Histogram(
             "news_ingest_fetch_seconds", "HTTP fetch duration.", ["kind"], buckets=_FETCH_BUCKETS, registry=r
         )
+        self.feed_failures = Counter(
+            "news_ingest_feed_failures",
+            "Failed feed polls by class: dns, tls, timeout, http_4xx, http_5xx, parse, refused, ...",
+            ["failure_class"],
+            registry=r,
+        )
+        self.feeds = Gauge("news_ingest_feeds", "Feeds this poller owns, by status.", ["status"], registry=r)
         self.fetch_errors = Counter(
             "news_ingest_fetch_errors",
             "HTTP fetches that failed, by kind and reason.",

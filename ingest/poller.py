@@ -31,6 +31,15 @@ from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Valid
 from ingest.kafka import TransactionalProducer
 from ingest.metrics import Metrics
 from ingest.sandbox import BoundedRunner, OutOfBounds
+from ingest.schedule import (
+    Bounds,
+    ScheduleState,
+    backoff_interval,
+    http_hint_s,
+    next_interval,
+    observe,
+    rate_from_dates,
+)
 from ingest.state import StateTable
 from processors.identity import identity_keys
 from processors.records import DeadLetter, FeedEntry, FeedRef, RawDocument, Stage
@@ -39,10 +48,11 @@ log = logging.getLogger(__name__)
 
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
-MAX_BACKOFF_S = 24 * 3600.0
 _CHARSET = re.compile(r"charset=([^;]+)", re.IGNORECASE)
 # Entries per transaction: bounds the memory a large feed of full pages holds at once.
 ENTRIES_PER_TRANSACTION = 20
+# How often the feeds-by-status gauge is recounted (it reads every owned feed's state).
+_STATUS_EVERY_S = 30.0
 
 
 class FeedState(BaseModel):
@@ -58,7 +68,24 @@ class FeedState(BaseModel):
     next_poll_at: float = 0.0
     error_streak: int = 0
     last_error: str | None = None
+    last_error_class: str | None = None
     last_polled_at: float | None = None
+    last_success_at: float | None = None
+    # The schedule (ingest/schedule.py): the learned rate, polls in a row with nothing new, the publisher's floor.
+    rate_per_day: float | None = None
+    empty_polls: int = 0
+    feed_hint_s: float | None = None
+    interval_s: float | None = None
+
+    @property
+    def schedule(self) -> ScheduleState:
+        return ScheduleState(rate_per_day=self.rate_per_day, empty_polls=self.empty_polls)
+
+    @property
+    def status(self) -> str:
+        if self.last_polled_at is None:
+            return "never_polled"
+        return "failing" if self.error_streak else "ok"
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,7 @@ class Poller:
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._assignment = assignment
+        self._status_counted_at = float("-inf")
         self._stop = stop
         self._settings = settings
         self._fetcher = fetcher
@@ -126,8 +154,19 @@ class Poller:
                 self._health.beat("poller")
                 self._follow(assignment)  # between feeds: a rebalance never cuts a feed's poll in half
         owned = assignment.owned(self._settings.feeds)
+        if now - self._status_counted_at >= _STATUS_EVERY_S:
+            self._count_statuses(owned)
+            self._status_counted_at = now
         next_due = min((self._next_poll_at(feed) for feed in owned), default=now + 60)
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
+
+    def _count_statuses(self, owned: list[FeedSettings]) -> None:
+        """The feeds gauge: how many of this replica's feeds are ok, failing or never polled."""
+        counts = dict.fromkeys(("ok", "failing", "never_polled"), 0)
+        for feed in owned:
+            counts[self.feed_state(feed).status] += 1
+        for status, count in counts.items():
+            self._metrics.feeds.labels(status).set(count)
 
     def _follow(self, assignment: FeedAssignment) -> None:
         """Keep our place in the poller group; on taking over feeds, first read what their last poller wrote."""
@@ -159,7 +198,9 @@ class Poller:
                 )
         except FetchError as error:
             self._metrics.fetch_errors.labels("feed", error.reason).inc()
-            return self._failed(feed, state, now, error.reason, str(error), retry_after=_retry_after(error))
+            return self._failed(
+                feed, state, now, error.reason, str(error), error.failure_class, retry_after=_retry_after(error)
+            )
         if answer.not_modified:
             return self._unchanged(feed, state, now, "not_modified", answer)
         body_hash = hashlib.sha256(answer.body).hexdigest()
@@ -176,7 +217,8 @@ class Poller:
             )
         except (FeedParseError, OutOfBounds) as error:
             dead = self._dead_letter(feed, error.reason, str(error), "parse", feed.url, answer.body)
-            return self._failed(feed, state, now, error.reason, str(error), letter=_Output(feed.url, dead_letter=dead))
+            letter = _Output(feed.url, dead_letter=dead)
+            return self._failed(feed, state, now, error.reason, str(error), "parse", letter=letter)
         fresh = [item for item in parsed.entries if state.seen.get(item.entry.id) != item.fingerprint]
         fresh_ids = {item.entry.id for item in fresh}
         for item in parsed.entries:
@@ -197,13 +239,22 @@ class Poller:
             seen.update({item.entry.id: item.fingerprint for item in chunk})
             self._publish(feed, outputs, state.model_copy(update={"seen": seen}))
         current = {item.entry.id for item in parsed.entries}
-        final = FeedState(
-            etag=answer.validators.etag,
-            last_modified=answer.validators.last_modified,
-            body_sha256=body_hash,
-            seen={entry_id: fp for entry_id, fp in seen.items() if entry_id in current},
-            next_poll_at=self._next_poll(feed, now, 0),
-            last_polled_at=now,
+        dates = [item.entry.published_at for item in parsed.entries if item.entry.published_at]
+        final = self._answered(
+            feed,
+            state.model_copy(
+                update={
+                    "etag": answer.validators.etag,
+                    "last_modified": answer.validators.last_modified,
+                    "body_sha256": body_hash,
+                    "seen": {entry_id: fp for entry_id, fp in seen.items() if entry_id in current},
+                    "feed_hint_s": parsed.poll_hint_s,
+                }
+            ),
+            now,
+            answer,
+            new_entries=len(fresh),
+            dated_rate=rate_from_dates(dates, datetime.fromtimestamp(now, UTC)),
         )
         self._publish(feed, [], final)
         outcome = "changed" if fresh else "unchanged"
@@ -316,23 +367,52 @@ class Poller:
 
     def _unchanged(self, feed: FeedSettings, state: FeedState, now: float, outcome: str, answer: FetchResult) -> str:
         validators = answer.validators
-        self._publish(
-            feed,
-            [],
-            state.model_copy(
-                update={
-                    "etag": validators.etag or state.etag,
-                    "last_modified": validators.last_modified or state.last_modified,
-                    "next_poll_at": self._next_poll(feed, now, 0),
-                    "error_streak": 0,
-                    "last_error": None,
-                    "last_polled_at": now,
-                }
-            ),
+        updated = state.model_copy(
+            update={
+                "etag": validators.etag or state.etag,
+                "last_modified": validators.last_modified or state.last_modified,
+            }
         )
+        self._publish(feed, [], self._answered(feed, updated, now, answer, new_entries=0, dated_rate=None))
         self._metrics.polls.labels(outcome).inc()
         log.info("feed polled", extra={"feed": feed.name, "outcome": outcome})
         return outcome
+
+    def _answered(
+        self,
+        feed: FeedSettings,
+        state: FeedState,
+        now: float,
+        answer: FetchResult,
+        *,
+        new_entries: int,
+        dated_rate: float | None,
+    ) -> FeedState:
+        """The feed's state after a good answer: errors cleared, the schedule told what this poll brought."""
+        elapsed = now - state.last_success_at if state.last_success_at is not None else None
+        schedule = observe(state.schedule, new_entries=new_entries, elapsed_s=elapsed, dated_rate=dated_rate)
+        hints = [h for h in (state.feed_hint_s, http_hint_s(answer.headers, datetime.fromtimestamp(now, UTC))) if h]
+        settings = self._settings.poller
+        interval = next_interval(
+            schedule,
+            base_interval_s=feed.interval_s,
+            bounds=Bounds(settings.min_interval_s, settings.max_interval_s),
+            publisher_hint_s=max(hints, default=None),
+            adaptive=settings.adaptive,
+        )
+        return state.model_copy(
+            update={
+                "rate_per_day": schedule.rate_per_day,
+                "empty_polls": schedule.empty_polls,
+                "interval_s": interval,
+                "next_poll_at": now + interval,
+                "error_streak": 0,
+                "last_error": None,
+                "last_error_class": None,
+                "last_polled_at": now,
+                "last_success_at": now,
+            }
+        )
 
     def _failed(
         self,
@@ -341,12 +421,16 @@ class Poller:
         now: float,
         reason: str,
         detail: str,
+        failure_class: str,
         retry_after: float | None = None,
         letter: _Output | None = None,
     ) -> str:
         """Record the failure (and its dead letter, if any) with the feed's new error state, in one transaction."""
         streak = state.error_streak + 1
-        next_poll = max(self._next_poll(feed, now, streak), now + (retry_after or 0))
+        base = state.interval_s or feed.interval_s
+        cap = self._settings.poller.max_backoff_s
+        wait = backoff_interval(streak, base_interval_s=base, cap_s=cap, retry_after_s=retry_after)
+        next_poll = now + wait * random.uniform(1.0, 1.1)  # jitter up only: Retry-After is a floor
         self._publish(
             feed,
             [letter] if letter else [],
@@ -354,12 +438,14 @@ class Poller:
                 update={
                     "error_streak": streak,
                     "last_error": f"{reason}: {detail}"[:500],
+                    "last_error_class": failure_class,
                     "next_poll_at": next_poll,
                     "last_polled_at": now,
                 }
             ),
         )
         self._metrics.polls.labels(f"error_{reason}").inc()
+        self._metrics.feed_failures.labels(failure_class).inc()
         log.warning(
             "feed poll failed",
             extra={
@@ -371,11 +457,6 @@ class Poller:
             },
         )
         return reason
-
-    def _next_poll(self, feed: FeedSettings, now: float, error_streak: int) -> float:
-        """The feed's interval, doubled per consecutive error (capped at a day), with 10% jitter."""
-        interval = min(feed.interval_s * (2**error_streak), MAX_BACKOFF_S)
-        return float(now + interval * random.uniform(0.9, 1.1))
 
 
 def entry_key(feed_url: str, entry: FeedEntry) -> str:

@@ -58,7 +58,8 @@ def feed_hint_s(ttl: str | None, update_period: str | None, update_frequency: st
     if ttl and ttl.strip().isdigit() and int(ttl) > 0:
         hints.append(int(ttl) * 60.0)
     if update_period and update_period.strip().lower() in _PERIODS:
-        frequency = int(update_frequency) if (update_frequency or "").strip().isdigit() else 1
+        frequency_text = (update_frequency or "").strip()
+        frequency = int(frequency_text) if frequency_text.isdigit() else 1
         hints.append(_PERIODS[update_period.strip().lower()] / max(1, frequency))
     return max(hints) if hints else None
 
@@ -115,23 +116,23 @@ def next_interval(
     rng: random.Random | None = None,
 ) -> float:
     """Seconds until the next poll of a feed that just answered."""
+    jitter = (rng or random).uniform(1 - JITTER, 1 + JITTER)
     if not adaptive:
-        interval = base_interval_s
-    elif state.rate_per_day:
+        return base_interval_s * jitter  # the operator's word, as configured
+    if state.rate_per_day:
         interval = 86400.0 / state.rate_per_day  # about one new entry per poll
     else:
         interval = base_interval_s * EMPTY_POLL_STRETCH ** min(state.empty_polls, 30)
     if publisher_hint_s:
         interval = max(interval, publisher_hint_s)
-    interval = bounds.clamp(interval)
-    return interval * (rng or random).uniform(1 - JITTER, 1 + JITTER)
+    return bounds.clamp(interval) * jitter
 
 
 def backoff_interval(
     error_streak: int, *, base_interval_s: float, cap_s: float, retry_after_s: float | None = None
 ) -> float:
     """Seconds until the next try of a failing feed: doubled per consecutive failure, capped; Retry-After honoured."""
-    interval = min(base_interval_s * 2 ** min(error_streak, 32), cap_s)
+    interval: float = min(base_interval_s * 2.0 ** min(error_streak, 32), cap_s)
     if retry_after_s is not None and math.isfinite(retry_after_s):
         interval = max(interval, min(retry_after_s, cap_s))
     return interval

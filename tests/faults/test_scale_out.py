@@ -66,7 +66,8 @@ def config_for(tmp_path: Path, app_id: str, sites: list[SiteServer]) -> Path:
         app_id,
         kafka={"partitions": 6},
         http={"allow_hosts": [site.base_url.removeprefix("http://") for site in sites]},
-        poller={"idle_sleep_s": 0.2},
+        # A fixed one-second schedule: the phases below must be polled at once, not when the feed has a rhythm.
+        poller={"idle_sleep_s": 0.2, "adaptive": False},
     )
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     config["feeds"] = [

@@ -23,6 +23,7 @@ from urllib3.exceptions import (
     HTTPError,
     MaxRetryError,
     NameResolutionError,
+    NewConnectionError,
     ReadTimeoutError,
     ResponseError,
     SSLError,
@@ -277,16 +278,20 @@ def _read_bounded(response: urllib3.BaseHTTPResponse, *, deadline: float, max_by
 
 
 def _classify(error: BaseException, url: str) -> FetchError:
+    # urllib3 derives NameResolutionError and NewConnectionError from ConnectTimeoutError (for compatibility):
+    # they are tested first, or every unresolvable host would be reported as a timeout.
     if isinstance(error, FetchError):
         return error
+    if isinstance(error, NameResolutionError):
+        return DnsFailure(f"{url}: cannot resolve host")
+    if isinstance(error, NewConnectionError):
+        return Unreachable(f"{url}: {error}")
+    if isinstance(error, SSLError):
+        return TlsFailure(f"{url}: {error}")
     if isinstance(error, ConnectTimeoutError | ReadTimeoutError | TimeoutError):
         return TimedOut(f"{url}: {error}")
     if isinstance(error, ResponseError) and "redirect" in str(error):
         return TooManyRedirects(f"{url}: {error}")
-    if isinstance(error, NameResolutionError):
-        return DnsFailure(f"{url}: cannot resolve host")
-    if isinstance(error, SSLError):
-        return TlsFailure(f"{url}: {error}")
     return Unreachable(f"{url}: {error}")
 
 

@@ -26,9 +26,10 @@ from kafka import KafkaConsumer, TopicPartition
 from pydantic import ValidationError
 
 from ingest.config import Settings
-from ingest.http import Fetcher, FetchError
+from ingest.http import FetchError
 from ingest.kafka import TransactionalProducer, drain, partitions_of
 from ingest.metrics import Metrics
+from ingest.politeness import PoliteFetcher
 from ingest.poller import entry_key, fetch_page_document
 from processors.records import DeadLetter, FeedEntry, RawDocument
 
@@ -54,7 +55,7 @@ class DeadLetterReplay:
         *,
         consumer: KafkaConsumer,
         producer: TransactionalProducer,
-        fetcher: Fetcher,
+        fetcher: PoliteFetcher,
         metrics: Metrics,
         reasons: set[str],
         stages: set[str],

@@ -27,9 +27,10 @@ from ingest.config import FeedSettings, Settings
 from ingest.feed_assignment import FeedAssignment
 from ingest.feeds import FeedParseError, ParsedEntry, parse_feed
 from ingest.health import Health
-from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Validators
+from ingest.http import FetchError, FetchResult, HttpStatusError, Validators
 from ingest.kafka import TransactionalProducer
 from ingest.metrics import Metrics
+from ingest.politeness import HostOnHold, PoliteFetcher
 from ingest.sandbox import BoundedRunner, OutOfBounds
 from ingest.schedule import (
     Bounds,
@@ -102,7 +103,7 @@ class Poller:
         self,
         settings: Settings,
         *,
-        fetcher: Fetcher,
+        fetcher: PoliteFetcher,
         parser: BoundedRunner,
         producer: TransactionalProducer,
         state: StateTable,
@@ -196,6 +197,8 @@ class Poller:
                 answer = self._fetcher.fetch(
                     feed.url, validators=Validators(state.etag, state.last_modified), accept=FEED_ACCEPT
                 )
+        except HostOnHold as hold:
+            return self._deferred(feed, state, now, hold)
         except FetchError as error:
             self._metrics.fetch_errors.labels("feed", error.reason).inc()
             return self._failed(
@@ -235,7 +238,11 @@ class Poller:
                     # What this chunk fetched is dropped; the entries are not in `seen`, so the next poll has them.
                     log.info("feed poll interrupted by stop", extra={"feed": feed.name})
                     return "interrupted"
-                outputs.append(self._document_for(feed, item))
+                try:
+                    outputs.append(self._document_for(feed, item))
+                except HostOnHold as hold:
+                    # Published chunks stay published; this one and the rest come with the poll after the hold.
+                    return self._deferred(feed, state.model_copy(update={"seen": seen}), now, hold)
             seen.update({item.entry.id: item.fingerprint for item in chunk})
             self._publish(feed, outputs, state.model_copy(update={"seen": seen}))
         current = {item.entry.id for item in parsed.entries}
@@ -295,6 +302,8 @@ class Poller:
             return self._output(feed, key, document)
         try:
             document = fetch_page_document(self._fetcher, self._metrics, ref, entry, fetched_at)
+        except HostOnHold:
+            raise  # the whole feed waits (poll_feed), this entry is not dead-lettered
         except FetchError as error:
             log.warning(
                 "article fetch failed",
@@ -377,6 +386,17 @@ class Poller:
         self._metrics.polls.labels(outcome).inc()
         log.info("feed polled", extra={"feed": feed.name, "outcome": outcome})
         return outcome
+
+    def _deferred(self, feed: FeedSettings, state: FeedState, now: float, hold: HostOnHold) -> str:
+        """The feed's host asked us to wait: poll again after the hold, without counting it as the feed's failure.
+
+        Validators and body hash stay as they were, so the next poll reads the feed again and finds the entries
+        this one did not get to.
+        """
+        self._publish(feed, [], state.model_copy(update={"next_poll_at": now + hold.wait_s + 1.0}))
+        self._metrics.polls.labels("deferred").inc()
+        log.info("feed poll deferred", extra={"feed": feed.name, "reason": hold.reason, "retry_in_s": hold.wait_s})
+        return "deferred"
 
     def _answered(
         self,
@@ -465,14 +485,16 @@ def entry_key(feed_url: str, entry: FeedEntry) -> str:
 
 
 def fetch_page_document(
-    fetcher: Fetcher, metrics: Metrics, ref: FeedRef, entry: FeedEntry, fetched_at: datetime
+    fetcher: PoliteFetcher, metrics: Metrics, ref: FeedRef, entry: FeedEntry, fetched_at: datetime
 ) -> RawDocument:
     """Fetch the entry's article page as a raw document; raise FetchError (counted) when it cannot be had."""
     if not entry.url:
         raise ValueError("an entry without a link has no page to fetch")
     try:
         with metrics.fetch_seconds.labels("page").time():
-            page = fetcher.fetch(entry.url, accept=PAGE_ACCEPT)
+            page = fetcher.fetch_page(entry.url, accept=PAGE_ACCEPT)
+    except HostOnHold:
+        raise  # not the page's failure: the host asked us to wait
     except FetchError as error:
         metrics.fetch_errors.labels("page", error.reason).inc()
         raise

@@ -20,7 +20,6 @@ from ingest.config import Settings
 from ingest.dlq import DeadLetterReplay, ReplayReport
 from ingest.feed_assignment import FeedAssignment
 from ingest.health import Health, HealthServer
-from ingest.http import Fetcher
 from ingest.kafka import (
     RECOVERABLE_ERRORS,
     FatalProducerError,
@@ -29,6 +28,7 @@ from ingest.kafka import (
     group_consumer,
 )
 from ingest.metrics import Metrics
+from ingest.politeness import polite_fetcher
 from ingest.poller import Poller
 from ingest.processor import Processor
 from ingest.sandbox import BoundedRunner
@@ -115,7 +115,7 @@ class Worker:
         self.metrics.state_entries.labels("feeds").set(len(state))
         producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.poller.{settings.instance_id}")
         stack.callback(producer.close)
-        fetcher = Fetcher(settings.http)
+        fetcher = polite_fetcher(settings, self.stop)
         stack.callback(fetcher.close)
         parser = BoundedRunner(
             timeout_s=settings.poller.parse_timeout_s,
@@ -244,7 +244,7 @@ def replay_dead_letters(
         stack.callback(producer.close)
         consumer = group_consumer(settings, settings.topics.dlq, f"{settings.app_id}.dlq-replay")
         stack.callback(consumer.close)
-        fetcher = Fetcher(settings.http)
+        fetcher = polite_fetcher(settings, threading.Event())
         stack.callback(fetcher.close)
         replay = DeadLetterReplay(
             settings,

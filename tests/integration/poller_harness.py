@@ -6,6 +6,7 @@ the feed state the poller committed, instead of waiting for real minutes to pass
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -17,11 +18,12 @@ from ingest.health import Health
 from ingest.http import Fetcher
 from ingest.kafka import TransactionalProducer, ensure_topics
 from ingest.metrics import Metrics
+from ingest.politeness import PoliteFetcher
 from ingest.poller import FeedState, Poller
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 
-from .support import BOOTSTRAP, topics
+from .support import BOOTSTRAP, read_topic, topics
 
 
 @dataclass
@@ -55,6 +57,12 @@ class Harness:
         assert state.last_polled_at is not None
         return state.next_poll_at - state.last_polled_at
 
+    def published(self) -> list[Any]:
+        return read_topic(self.settings.topics.raw)
+
+    def dead_letters(self) -> list[dict[str, Any]]:
+        return [json.loads(record.value) for record in read_topic(self.settings.topics.dlq)]
+
     def metric(self, name: str, **labels: str) -> float:
         value = self.metrics.registry.get_sample_value(name, labels)
         return value or 0.0
@@ -82,7 +90,15 @@ def poller_harness(
         stack.callback(state.close)
         producer = TransactionalProducer(settings.kafka, f"{app_id}.poller.harness")
         stack.callback(producer.close)
-        fetcher = Fetcher(settings.http)
+        stop = threading.Event()
+        fetcher = PoliteFetcher(
+            Fetcher(settings.http),
+            host_interval_s=settings.poller.host_interval_s,
+            respect_robots_txt=settings.poller.respect_robots_txt,
+            user_agent=settings.http.user_agent,
+            stop=stop,
+            clock=clock,  # holds and robots.txt expiry follow the test's clock; spacing waits in real time
+        )
         stack.callback(fetcher.close)
         parser = BoundedRunner(timeout_s=10, memory_bytes=1024 * 2**20, preload=["ingest.feeds"])
         stack.callback(parser.close)
@@ -96,7 +112,7 @@ def poller_harness(
             state=state,
             metrics=metrics,
             health=health,
-            stop=threading.Event(),
+            stop=stop,
             clock=clock,
         )
         yield Harness(poller_role, settings, clock, metrics)

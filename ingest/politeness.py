@@ -26,7 +26,7 @@ from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
 from ingest.config import Settings
-from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Validators
+from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Refused, Validators
 
 SLOW_ANSWER_S = 5.0
 MAX_SPACING_S = 60.0
@@ -171,6 +171,9 @@ class PoliteFetcher:
             answer = self.fetch(f"{origin}/robots.txt", accept="text/plain")
         except HostOnHold:
             raise  # not an answer about robots.txt: ask again after the hold
+        except Refused:
+            # An address we may not connect to: the page's own fetch is refused for the same reason, and says so.
+            return _Robots(None, available=True, expires_at=now + ROBOTS_FAILURE_TTL_S)
         except HttpStatusError as error:
             if 400 <= error.status < 500 and error.status != 429:
                 return _Robots(None, available=True, expires_at=now + ROBOTS_TTL_S)

@@ -89,7 +89,7 @@ def rate_from_dates(published: Sequence[datetime], now: datetime) -> float | Non
     if len(recent) < 3:
         return None
     span_s = (now - recent[0]).total_seconds()
-    return len(recent) / max(span_s, 3600.0) * 86400.0
+    return (len(recent) - 1) / max(span_s, 3600.0) * 86400.0  # n entries since the oldest: n - 1 gaps
 
 
 def observe(

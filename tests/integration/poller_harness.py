@@ -78,7 +78,7 @@ def poller_harness(
         kafka={"bootstrap_servers": BOOTSTRAP},
         topics=topics(app_id),
         http={"allow_hosts": allow_hosts, "timeout_s": 5},
-        poller=poller,
+        poller={"host_interval_s": 0, **poller},  # spacing only where a test asks for it
         feeds=feeds,
     )
     ensure_topics(settings)

@@ -121,6 +121,8 @@ def write_config(
         "topics": topics(app_id),
         "http": {"allow_hosts": [site.base_url.removeprefix("http://")] if site else [], "timeout_s": 10},
         "server": {"port": 0},
+        # Tests poll loopback servers of their own: no spacing between requests (test_politeness.py sets it).
+        "poller": {"host_interval_s": 0},
         "feeds": [
             {"name": name, "url": site.base_url + path, "interval_s": 60, "language": language}
             for name, path, language in feeds

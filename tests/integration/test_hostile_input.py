@@ -138,9 +138,13 @@ def test_hostile_feeds_and_pages(tmp_path: Path, app_id: str, hostile: str) -> N
     host_port = hostile.removeprefix("http://")
     config = write_config(tmp_path, app_id, http={"allow_hosts": [host_port], "max_bytes": MAX_BYTES, "timeout_s": 3})
     settings = yaml.safe_load(config.read_text())
-    settings["feeds"] = [{"name": name, "url": hostile + path} for name, (path, _, _) in FEED_CASES.items()] + [
+    # The 429 comes last: it puts the (single) hostile host on hold, and the feeds polled after it would wait.
+    cases = sorted(FEED_CASES.items(), key=lambda case: case[0] == "rate-limited")
+    settings["feeds"] = [
+        *({"name": name, "url": hostile + path} for name, (path, _, _) in cases if name != "rate-limited"),
         {"name": "hostile-pages", "url": hostile + "/feeds/pages.xml"},
         {"name": "truncated", "url": hostile + "/feeds/truncated.xml"},
+        {"name": "rate-limited", "url": hostile + FEED_CASES["rate-limited"][0]},
     ]
     config.write_text(yaml.safe_dump(settings))
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss

@@ -9,14 +9,18 @@ import logging
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 
 from ingest.config import ConfigError, Settings, load_settings
 from ingest.demo import SiteServer, describe, follow_articles
-from ingest.kafka import BrokerUnavailable, FatalProducerError, ensure_topics
+from ingest.feed_registry import FeedRegistry
+from ingest.feed_status import feed_statuses
+from ingest.kafka import BrokerUnavailable, FatalProducerError, TransactionalProducer, ensure_topics
 from ingest.logs import configure_logging
+from ingest.opml import read_opml, write_opml
 from ingest.worker import Role, Worker, replay_dead_letters
 from processors.records import TOPIC_RECORDS, Article
 
@@ -97,6 +101,32 @@ def _parser() -> argparse.ArgumentParser:
     _config_argument(create)
     create.set_defaults(command=_topics_create)
 
+    feeds = commands.add_parser("feeds", help="the feed registry: list, add, remove, OPML, status")
+    feed_commands = feeds.add_subparsers(required=True, metavar="ACTION")
+    listing = feed_commands.add_parser("list", help="every feed (config file and registry), one JSON line each")
+    add = feed_commands.add_parser("add", help="add or update a feed in the registry (pollers pick it up live)")
+    add.add_argument("--name", required=True)
+    add.add_argument("--url", required=True)
+    add.add_argument("--interval-s", type=float, help="starting interval (adaptive) or fixed interval")
+    add.add_argument("--language", help="the feed's declared language (settles close detections)")
+    remove = feed_commands.add_parser("remove", help="remove registry feeds by URL or name")
+    remove.add_argument("feeds", nargs="+", metavar="URL_OR_NAME")
+    import_opml = feed_commands.add_parser("import-opml", help="add every feed of an OPML file to the registry")
+    import_opml.add_argument("file", type=Path)
+    export_opml = feed_commands.add_parser("export-opml", help="print every feed as an OPML document")
+    status = feed_commands.add_parser("status", help="each feed's status, schedule and last error")
+    status.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    for command, handler in (
+        (listing, _feeds_list),
+        (add, _feeds_add),
+        (remove, _feeds_remove),
+        (import_opml, _feeds_import_opml),
+        (export_opml, _feeds_export_opml),
+        (status, _feeds_status),
+    ):
+        _config_argument(command)
+        command.set_defaults(command=handler)
+
     schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
     schema.add_argument("--write", action="store_true", help=f"write them into {_SCHEMA_DIR}")
     schema.set_defaults(command=_schema)
@@ -150,6 +180,79 @@ def _dlq_replay(args: argparse.Namespace) -> int:
 def _topics_create(args: argparse.Namespace) -> int:
     created = ensure_topics(_settings(args))
     sys.stdout.write(json.dumps({"created": created}) + "\n")
+    return 0
+
+
+@contextmanager
+def _registry(args: argparse.Namespace) -> Iterator[FeedRegistry]:
+    settings = _settings(args)
+    if settings.kafka.create_topics:
+        ensure_topics(settings)
+    producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.feeds-cli.{settings.instance_id}")
+    try:
+        yield FeedRegistry(settings, producer)
+    finally:
+        producer.close()
+
+
+def _json_lines(rows: Iterable[object]) -> None:
+    for row in rows:
+        sys.stdout.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+
+def _feeds_list(args: argparse.Namespace) -> int:
+    with _registry(args) as registry:
+        _json_lines(feed.model_dump() | {"source": source} for feed, source in registry.all_feeds())
+    return 0
+
+
+def _feeds_add(args: argparse.Namespace) -> int:
+    feed = {"name": args.name, "url": args.url, "language": args.language}
+    if args.interval_s is not None:
+        feed["interval_s"] = args.interval_s
+    with _registry(args) as registry:
+        _json_lines(added.model_dump() for added in registry.add([feed]))
+    return 0
+
+
+def _feeds_remove(args: argparse.Namespace) -> int:
+    with _registry(args) as registry:
+        _json_lines({"removed": url} for url in registry.remove(args.feeds))
+    return 0
+
+
+def _feeds_import_opml(args: argparse.Namespace) -> int:
+    try:
+        listed = read_opml(args.file)
+    except (OSError, ValueError) as error:
+        raise ConfigError(f"{args.file}: {error}") from error
+    with _registry(args) as registry:
+        known = {feed.url for feed, _ in registry.all_feeds()}
+        added = registry.add(feed for feed in listed if feed["url"] not in known)
+    sys.stdout.write(json.dumps({"added": len(added), "already_known": len(listed) - len(added)}) + "\n")
+    return 0
+
+
+def _feeds_export_opml(args: argparse.Namespace) -> int:
+    with _registry(args) as registry:
+        sys.stdout.write(write_opml(feed.model_dump() for feed, _ in registry.all_feeds()))
+    return 0
+
+
+def _feeds_status(args: argparse.Namespace) -> int:
+    with _registry(args) as registry:
+        rows = feed_statuses(registry.settings, registry.all_feeds())
+    if args.json:
+        _json_lines(rows)
+        return 0
+    columns = ("name", "status", "last_polled_at", "next_poll_at", "interval_s", "rate_per_day", "error_streak")
+    table = [columns, *[tuple("" if row[c] is None else str(row[c]) for c in columns) for row in rows]]
+    widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
+    for line in table:
+        sys.stdout.write("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip() + "\n")
+    for row in rows:
+        if row["last_error"]:
+            sys.stdout.write(f"{row['name']}: {row['last_error_class']}: {row['last_error']}\n")
     return 0
 
 

@@ -16,24 +16,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable
 from contextlib import suppress
-from urllib.parse import urlsplit
 
 from kafka import KafkaConsumer
-from kafka.partitioner.default import murmur2
 
 from ingest.config import FeedSettings
+from ingest.feed_registry import decode, host_partition
 from ingest.kafka import partitions_of
 
 log = logging.getLogger(__name__)
 
 # Long enough for a join or a rebalance round to make progress, short enough not to delay due feeds.
 _GROUP_POLL_MS = 100
-
-
-def host_partition(url: str, partitions: int) -> int:
-    """The partition of a feed: Kafka's default partitioner applied to the feed's host name."""
-    host = (urlsplit(url).hostname or "").lower()
-    return int(murmur2(host.encode("utf-8")) & 0x7FFFFFFF) % partitions
 
 
 class FeedAssignment:
@@ -43,16 +36,23 @@ class FeedAssignment:
         self._topic = topic
         self._owned: frozenset[int] = frozenset()
         self._partitions = 0
+        self._registered: dict[str, tuple[int, FeedSettings]] = {}
 
     def reset(self) -> None:
         """After a broker error: a new group member; it owns nothing until the group assigns it partitions again."""
         self.close()
         self._consumer = self._consumer_factory()
         self._owned = frozenset()
+        self._registered = {}
 
     def update(self) -> frozenset[int]:
-        """Take part in the group (join, heartbeat, rebalance); return the partitions gained since the last call."""
-        self._consumer.poll(timeout_ms=_GROUP_POLL_MS)
+        """Take part in the group (join, heartbeat, rebalance), read new feed definitions of our partitions;
+        return the partitions gained since the last call.
+
+        Offsets are never committed, so a partition gained is read from its beginning: the registry's current
+        definitions for its hosts, whoever owned it before.
+        """
+        batches = self._consumer.poll(timeout_ms=_GROUP_POLL_MS)
         if not self._partitions:
             self._partitions = len(partitions_of(self._consumer, self._topic))
         owned = frozenset(tp.partition for tp in self._consumer.assignment())
@@ -62,8 +62,22 @@ class FeedAssignment:
                 "feed partitions reassigned",
                 extra={"owned": sorted(owned), "gained": sorted(gained), "lost": sorted(lost)},
             )
+            # What we knew of those partitions may be stale (a removal compacted away since): read them afresh.
+            self._registered = {url: pf for url, pf in self._registered.items() if pf[0] in owned - gained}
         self._owned = owned
+        for partition, records in batches.items():
+            for record in records:
+                url = record.key.decode("utf-8")
+                feed = decode(record.value)
+                if feed is None:
+                    self._registered.pop(url, None)
+                else:
+                    self._registered[url] = (partition.partition, feed)
         return gained
+
+    def registered(self) -> list[FeedSettings]:
+        """The registry's feeds on this replica's partitions."""
+        return [feed for partition, feed in self._registered.values() if partition in self._owned]
 
     @property
     def holds_partitions(self) -> bool:

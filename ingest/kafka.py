@@ -137,8 +137,13 @@ class TransactionalProducer:
             raise
         self._commit()
 
-    def send(self, topic: str, key: str, value: bytes | None) -> None:
-        self._pending.append(self._producer.send(topic, key=key.encode("utf-8"), value=value))
+    def send(self, topic: str, key: str, value: bytes | None, *, partition: int | None = None) -> None:
+        """Send within the transaction; `partition` overrides the key's hash (the feed registry places by host)."""
+        self._pending.append(self._producer.send(topic, key=key.encode("utf-8"), value=value, partition=partition))
+
+    def partitions_for(self, topic: str) -> set[int]:
+        """The topic's partitions, as the producer's metadata knows them (fetched if need be)."""
+        return set(self._producer.partitions_for(topic))
 
     def send_offsets(self, offsets: Mapping[TopicPartition, int], consumer: KafkaConsumer) -> None:
         """Commit `offsets` (the next offset to read, per partition) with the current transaction."""

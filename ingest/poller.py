@@ -25,6 +25,7 @@ from trafilatura.utils import decode_file
 
 from ingest.config import FeedSettings, Settings
 from ingest.feed_assignment import FeedAssignment
+from ingest.feed_registry import merged, read_registry
 from ingest.feeds import FeedParseError, ParsedEntry, parse_feed
 from ingest.health import Health
 from ingest.http import FetchError, FetchResult, HttpStatusError, Validators
@@ -134,8 +135,8 @@ class Poller:
         return float((self._state.get(feed.url) or {}).get("next_poll_at", 0.0))
 
     def poll_all(self) -> None:
-        """Poll every configured feed once, due or not (for --once)."""
-        for feed in self._settings.feeds:
+        """Poll every feed (config file and registry) once, due or not (for --once)."""
+        for feed in merged(self._settings.feeds, read_registry(self._settings).values()):
             self.poll_feed(feed)
             self._health.beat("poller")
 
@@ -147,19 +148,23 @@ class Poller:
         # State restored, producer connected, feeds assigned: a broker failure resets it.
         self._health.set_ready("poller", assignment.holds_partitions)
         now = self._clock()
-        for feed in self._settings.feeds:
+        for feed in self._feeds(assignment):
             if self._stop.is_set():
                 return
             if assignment.owns(feed) and self._next_poll_at(feed) <= now:
                 self.poll_feed(feed)
                 self._health.beat("poller")
                 self._follow(assignment)  # between feeds: a rebalance never cuts a feed's poll in half
-        owned = assignment.owned(self._settings.feeds)
+        owned = assignment.owned(self._feeds(assignment))
         if now - self._status_counted_at >= _STATUS_EVERY_S:
             self._count_statuses(owned)
             self._status_counted_at = now
         next_due = min((self._next_poll_at(feed) for feed in owned), default=now + 60)
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
+
+    def _feeds(self, assignment: FeedAssignment) -> list[FeedSettings]:
+        """The config file's feeds and the registry's, as the registry stands now (it changes while we run)."""
+        return merged(self._settings.feeds, assignment.registered())
 
     def _count_statuses(self, owned: list[FeedSettings]) -> None:
         """The feeds gauge: how many of this replica's feeds are ok, failing or never polled."""

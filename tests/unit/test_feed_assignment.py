@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from kafka.partitioner.default import DefaultPartitioner
 
-from ingest.feed_assignment import host_partition
+from ingest.feed_registry import host_partition
 
 
 class _Cluster:

@@ -1,4 +1,4 @@
-"""Feed documents (RSS, Atom, RDF) into entries, with feedparser, from bytes the fetcher already holds.
+"""Feed documents (RSS, Atom, RDF, JSON Feed, sitemaps) into entries, from bytes the fetcher already holds.
 
 feedparser never raises: it sets `bozo` and goes on with its loose parser. This module is the one place that looks
 at `bozo`, and turns "nothing usable" into `FeedParseError`.
@@ -7,59 +7,43 @@ at `bozo`, and turns "nothing usable" into `FeedParseError`.
 from __future__ import annotations
 
 import calendar
-import hashlib
-import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
 import feedparser
 
+from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed, parsed_entry
+from ingest.jsonfeed import looks_like_json_feed, parse_json_feed
 from ingest.schedule import feed_hint_s
+from ingest.sitemaps import parse_sitemap, sitemap_kind
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
 
 # Feeds never need to declare entities; a document that does is an entity-expansion attack (billion laughs,
 # quadratic blowup), which feedparser's loose parser would happily expand.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
-_TAGS = re.compile(r"<[^>]+>")
 
 
-class FeedParseError(Exception):
-    """The bytes are not a feed we can read, or are a dangerous one."""
+def parse_feed(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None,
+    declared_language: str | None,
+    now: datetime | None = None,
+) -> ParsedFeed:
+    """Entries of the feed in `body`, in document order, without repeated ids (the first wins).
 
-    @property
-    def reason(self) -> str:
-        return type(self).__name__
-
-
-@dataclass(frozen=True)
-class ParsedEntry:
-    entry: FeedEntry
-    content_html: str | None
-    """The entry's own full content (content:encoded, atom:content), when the feed carries one."""
-    fingerprint: str
-    """Changes when anything the feed says about the entry changes."""
-
-    def content_text_length(self) -> int:
-        return len(_TAGS.sub(" ", self.content_html or "").strip())
-
-
-@dataclass(frozen=True)
-class ParsedFeed:
-    title: str | None
-    language: str | None
-    entries: list[ParsedEntry]
-    poll_hint_s: float | None = None
-    """The feed's own "poll me at most this often" (RSS ttl, sy:updatePeriod / sy:updateFrequency)."""
-
-
-def parse_feed(body: bytes, *, url: str, content_type: str | None, declared_language: str | None) -> ParsedFeed:
-    """Entries of the feed in `body`, in document order, without repeated ids (the first wins)."""
+    RSS (0.9x, 1.0/RDF, 2.0) and Atom go through feedparser; JSON Feed and sitemaps have modules of their own.
+    """
     if _ENTITY_DECLARATION.search(body[:65536]):
         raise FeedParseError("the document declares XML entities, which feeds never need")
+    if looks_like_json_feed(body):
+        return parse_json_feed(body, url=url, declared_language=declared_language)
+    if sitemap_kind(body):
+        return parse_sitemap(body, url=url, declared_language=declared_language, now=now or datetime.now(UTC))
     # No content-location: feedparser would resolve opaque GUIDs against it, and a feed that moves (http to
     # https, a new path) would then rename every entry. Links are resolved against the feed URL below instead.
     headers = {"content-type": content_type} if content_type else {}
@@ -100,10 +84,7 @@ def _entry(raw: Any, feed_url: str, feed_language: str | None) -> ParsedEntry | 
         updated_at=_timestamp(dict.get(raw, "updated_parsed")),
         language=primary_language_tag(raw.get("language")) or feed_language,
     )
-    fingerprint = hashlib.sha256(
-        json.dumps([entry.model_dump(mode="json"), content_html], sort_keys=True).encode("utf-8")
-    ).hexdigest()
-    return ParsedEntry(entry=entry, content_html=content_html, fingerprint=fingerprint)
+    return parsed_entry(entry, content_html)
 
 
 def _timestamp(parsed: Any) -> datetime | None:

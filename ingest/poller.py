@@ -25,8 +25,9 @@ from trafilatura.utils import decode_file
 
 from ingest.config import FeedSettings, Settings
 from ingest.feed_assignment import FeedAssignment
+from ingest.feed_model import FeedParseError, ParsedEntry
 from ingest.feed_registry import merged, read_registry
-from ingest.feeds import FeedParseError, ParsedEntry, parse_feed
+from ingest.feeds import parse_feed
 from ingest.health import Health
 from ingest.http import FetchError, FetchResult, HttpStatusError, Validators
 from ingest.kafka import TransactionalProducer
@@ -222,6 +223,7 @@ class Poller:
                 url=answer.url,
                 content_type=answer.content_type,
                 declared_language=feed.language,
+                now=datetime.fromtimestamp(now, UTC),
             )
         except (FeedParseError, OutOfBounds) as error:
             dead = self._dead_letter(feed, error.reason, str(error), "parse", feed.url, answer.body)

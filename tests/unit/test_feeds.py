@@ -1,10 +1,12 @@
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.feeds import FeedParseError, parse_feed
+from ingest.feed_model import FeedParseError, ParsedFeed
+from ingest.feeds import parse_feed
 
 
 def parse(path: Path) -> object:
@@ -91,3 +93,73 @@ def test_any_bytes_give_entries_or_a_parse_error(body: bytes) -> None:
     except FeedParseError:
         return
     assert len({e.entry.id for e in feed.entries}) == len(feed.entries)
+
+
+NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
+
+
+def parse_at(path: Path, url: str = "https://lefil.example/feed.json") -> ParsedFeed:
+    return parse_feed(path.read_bytes(), url=url, content_type=None, declared_language=None, now=NOW)
+
+
+def test_json_feed_1_1_items_become_entries(fixtures: Path) -> None:
+    feed = parse_at(fixtures / "feeds" / "jsonfeed-1.1.json")
+    assert [e.entry.id for e in feed.entries] == ["https://lefil.example/2026/11/24/greve-sncf", "42"]
+    first, second = (e.entry for e in feed.entries)
+    assert first.url == "https://lefil.example/2026/11/24/greve-sncf"  # relative to the feed URL
+    assert first.authors == ["Claire Martin"] and first.language == "fr"
+    assert first.published_at == datetime(2026, 11, 24, 5, 30, tzinfo=UTC)
+    assert first.updated_at == datetime(2026, 11, 24, 8, 5, tzinfo=UTC)
+    assert feed.entries[0].content_html and "fortement perturbé" in feed.entries[0].content_html
+    assert second.summary == "Vigilance orange"
+    assert (
+        feed.entries[1].content_html == "<p>Des orages sont attendus &lt;ce soir&gt; sur le Sud-Est &amp; la Corse.</p>"
+    )
+
+
+def test_json_feed_1_with_a_single_author(fixtures: Path) -> None:
+    (only,) = parse_at(fixtures / "feeds" / "jsonfeed-1.json").entries
+    assert only.entry.authors == ["Sam"] and only.content_html == "<p>Hello.</p>"
+
+
+@pytest.mark.parametrize(
+    "body", [b'{"version": "https://jsonfeed.org/version/9", "items": []}', b'{"items": 3}', b"{", b'{"version": 1}']
+)
+def test_json_that_is_not_a_json_feed_is_refused(body: bytes) -> None:
+    with pytest.raises(FeedParseError):
+        parse_feed(body, url="https://x.example/", content_type=None, declared_language=None)
+
+
+def test_google_news_sitemap_entries_carry_title_language_and_dates(fixtures: Path) -> None:
+    feed = parse_at(fixtures / "feeds" / "news-sitemap.xml", url="https://www.antaranews.example/sitemap-news.xml")
+    first, second = feed.entries
+    assert first.entry.url == "https://www.antaranews.example/berita/1234/gencatan-senjata"
+    assert first.entry.title == "Rusia umumkan gencatan senjata Armenia-Azerbaijan"
+    assert first.entry.language == "id" and first.content_html is None
+    assert first.entry.published_at == datetime(2026, 11, 24, 5, tzinfo=UTC)
+    assert second.entry.updated_at == datetime(2026, 11, 24, 1, 10, tzinfo=UTC)
+
+
+def test_plain_sitemap_takes_recent_dated_urls_and_lastmod_changes_the_fingerprint(fixtures: Path) -> None:
+    path = fixtures / "feeds" / "plain-sitemap.xml"
+    feed = parse_at(path, url="https://blog.example/sitemap.xml")
+    assert [e.entry.url for e in feed.entries] == [
+        "https://blog.example/2026/11/new-post",
+        "https://blog.example/2026/11/updated-post",
+    ]
+    touched = path.read_bytes().replace(b"2026-11-24T18:00:00Z", b"2026-11-25T09:00:00Z")
+    again = parse_feed(
+        touched, url="https://blog.example/sitemap.xml", content_type=None, declared_language=None, now=NOW
+    )
+    assert feed.entries[0].fingerprint == again.entries[0].fingerprint
+    assert feed.entries[1].fingerprint != again.entries[1].fingerprint  # the site says it changed: fetched again
+
+
+def test_a_sitemap_index_is_refused_with_advice(fixtures: Path) -> None:
+    with pytest.raises(FeedParseError, match="add its sitemaps as feeds"):
+        parse_at(fixtures / "feeds" / "sitemap-index.xml")
+
+
+def test_rss_091(fixtures: Path) -> None:
+    (only,) = parse_at(fixtures / "feeds" / "rss091.xml", url="http://oldwire.example/rss").entries
+    assert only.entry.id == "http://oldwire.example/council" and only.entry.language == "en"

@@ -1,0 +1,49 @@
+"""What every kind of feed document becomes: entries with a fingerprint, and the feed's own hints."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+
+from processors.records import FeedEntry
+
+_TAGS = re.compile(r"<[^>]+>")
+
+
+class FeedParseError(Exception):
+    """The bytes are not a feed we can read, or are a dangerous one."""
+
+    @property
+    def reason(self) -> str:
+        return type(self).__name__
+
+
+@dataclass(frozen=True)
+class ParsedEntry:
+    entry: FeedEntry
+    content_html: str | None
+    """The entry's own full content (content:encoded, atom:content), when the feed carries one."""
+    fingerprint: str
+    """Changes when anything the feed says about the entry changes."""
+
+    def content_text_length(self) -> int:
+        return len(_TAGS.sub(" ", self.content_html or "").strip())
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    language: str | None
+    entries: list[ParsedEntry]
+    poll_hint_s: float | None = None
+    """The feed's own "poll me at most this often" (RSS ttl, sy:updatePeriod / sy:updateFrequency)."""
+
+
+def parsed_entry(entry: FeedEntry, content_html: str | None, *extra: object) -> ParsedEntry:
+    """The entry with its fingerprint: anything the feed says about it (and `extra`, e.g. a sitemap's lastmod)."""
+    fingerprint = hashlib.sha256(
+        json.dumps([entry.model_dump(mode="json"), content_html, *map(str, extra)], sort_keys=True).encode("utf-8")
+    ).hexdigest()
+    return ParsedEntry(entry=entry, content_html=content_html, fingerprint=fingerprint)

@@ -1,3 +1,4 @@
+import json
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -163,3 +164,37 @@ def test_a_sitemap_index_is_refused_with_advice(fixtures: Path) -> None:
 def test_rss_091(fixtures: Path) -> None:
     (only,) = parse_at(fixtures / "feeds" / "rss091.xml", url="http://oldwire.example/rss").entries
     assert only.entry.id == "http://oldwire.example/council" and only.entry.language == "en"
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=30),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+_ITEM = st.fixed_dictionaries(
+    {"id": st.one_of(st.text(max_size=10), st.integers())},
+    optional={key: _JSON for key in ("url", "title", "content_html", "date_published", "authors", "language")},
+)
+
+
+@given(st.lists(_ITEM, max_size=5), st.sampled_from(["https://jsonfeed.org/version/1.1", "x"]))
+def test_hostile_json_feeds_give_entries_or_a_parse_error(items: list[dict[str, object]], version: str) -> None:
+    body = json.dumps({"version": version, "items": items}).encode()
+    try:
+        feed = parse_feed(body, url="http://x", content_type=None, declared_language=None)
+    except FeedParseError:
+        return
+    assert len({e.entry.id for e in feed.entries}) == len(feed.entries)
+
+
+@given(st.lists(st.tuples(st.text(max_size=40), st.text(max_size=30)), max_size=6))
+def test_hostile_sitemaps_give_entries_or_a_parse_error(urls: list[tuple[str, str]]) -> None:
+    from xml.sax.saxutils import escape
+
+    body = "<urlset xmlns='http://www.sitemaps.org/schemas/sitemap/0.9'>" + "".join(
+        f"<url><loc>{escape(loc)}</loc><lastmod>{escape(mod)}</lastmod></url>" for loc, mod in urls
+    )
+    try:
+        parse_feed((body + "</urlset>").encode(), url="http://x", content_type=None, declared_language=None, now=NOW)
+    except FeedParseError:
+        return

@@ -134,6 +134,25 @@ class ProcessorSettings(_Section):
     stall_timeout_s: float = Field(60.0, gt=0, description="Replace a consumer that gets no records despite lag.")
 
 
+class WebSubSettings(_Section):
+    """WebSub (PubSubHubbub): hubs push "this feed changed" and the feed is polled at once. Off by default."""
+
+    enabled: bool = False
+    callback_url: str | None = Field(
+        None, description="Public base URL that reaches websub.port on the pollers, e.g. https://ingest.example/websub."
+    )
+    host: str = "0.0.0.0"
+    port: int = Field(8001, ge=0, le=65535, description="Port of the callback endpoint; 0 picks a free port.")
+    secret: SecretStr | None = Field(None, description="Signs callback URLs and verifies hubs' X-Hub-Signature.")
+    lease_s: int = Field(864000, ge=3600, description="Subscription lease asked of hubs (renewed a day before).")
+
+    @model_validator(mode="after")
+    def _complete(self) -> WebSubSettings:
+        if self.enabled and not (self.callback_url and self.secret):
+            raise ValueError("websub.enabled needs callback_url and secret")
+        return self
+
+
 class ServerSettings(_Section):
     host: str = "0.0.0.0"
     port: int = Field(8000, ge=0, le=65535, description="/metrics, /healthz, /readyz; 0 picks a free port.")
@@ -158,6 +177,7 @@ class Settings(BaseSettings):
     poller: PollerSettings = PollerSettings()
     processor: ProcessorSettings = ProcessorSettings()
     server: ServerSettings = ServerSettings()
+    websub: WebSubSettings = WebSubSettings()
     feeds: list[FeedSettings] = Field(default_factory=list)
     feeds_opml: Path | None = None
 

@@ -13,20 +13,23 @@ transaction are never cut in half by a rebalance.
 
 from __future__ import annotations
 
+import json
 import logging
+import time
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 
 from kafka import KafkaConsumer
 
 from ingest.config import FeedSettings
-from ingest.feed_registry import decode, host_partition
+from ingest.feed_registry import NUDGE_PREFIX, decode, host_partition
 from ingest.kafka import partitions_of
 
 log = logging.getLogger(__name__)
 
 # Long enough for a join or a rebalance round to make progress, short enough not to delay due feeds.
 _GROUP_POLL_MS = 100
+_NUDGE_FRESH_S = 600.0
 
 
 class FeedAssignment:
@@ -37,6 +40,7 @@ class FeedAssignment:
         self._owned: frozenset[int] = frozenset()
         self._partitions = 0
         self._registered: dict[str, tuple[int, FeedSettings]] = {}
+        self._nudged: set[str] = set()
 
     def reset(self) -> None:
         """After a broker error: a new group member; it owns nothing until the group assigns it partitions again."""
@@ -68,12 +72,29 @@ class FeedAssignment:
         for partition, records in batches.items():
             for record in records:
                 url = record.key.decode("utf-8")
+                if url.startswith(NUDGE_PREFIX):
+                    self._nudge(url.removeprefix(NUDGE_PREFIX), record.value)
+                    continue
                 feed = decode(record.value)
                 if feed is None:
                     self._registered.pop(url, None)
                 else:
                     self._registered[url] = (partition.partition, feed)
         return gained
+
+    def _nudge(self, feed_url: str, value: bytes | None) -> None:
+        try:
+            at = float(json.loads(value or b"{}").get("at", 0))
+        except (ValueError, AttributeError):
+            return
+        # A partition gained is read from its beginning: old nudges (compaction keeps the last per feed) are past.
+        if time.time() - at <= _NUDGE_FRESH_S:
+            self._nudged.add(feed_url)
+
+    def take_nudges(self) -> set[str]:
+        """Feeds a hub said changed since the last call: poll them now."""
+        nudged, self._nudged = self._nudged, set()
+        return nudged
 
     def registered(self) -> list[FeedSettings]:
         """The registry's feeds on this replica's partitions."""

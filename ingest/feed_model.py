@@ -39,6 +39,10 @@ class ParsedFeed:
     entries: list[ParsedEntry]
     poll_hint_s: float | None = None
     """The feed's own "poll me at most this often" (RSS ttl, sy:updatePeriod / sy:updateFrequency)."""
+    hub_url: str | None = None
+    """The WebSub hub the feed advertises (`<link rel="hub">`), if any."""
+    self_url: str | None = None
+    """The feed's own URL as it names it (`<link rel="self">`): the WebSub topic."""
 
 
 def parsed_entry(entry: FeedEntry, content_html: str | None, *extra: object) -> ParsedEntry:

@@ -1,9 +1,10 @@
 """The live feed registry: feeds added, changed or removed while pollers run, without a restart.
 
 Topic `<app_id>.feeds` (compacted): key = the feed URL, value = the feed's settings as JSON, a tombstone when the
-feed is removed. Each record goes to the partition of its feed's host (`ingest/feed_assignment.py`), so the poller
-replica that owns a host reads exactly the definitions of its own feeds. Writes are transactions through the one
-producer wrapper; readers read committed records only.
+feed is removed; keys `nudge:<feed URL>` carry WebSub's "poll it now" (ingest/websub.py). Each record goes to the
+partition of its feed's host (`ingest/feed_assignment.py`), so the poller replica that owns a host reads exactly
+the definitions of its own feeds. Writes are transactions through the one producer wrapper; readers read
+committed records only.
 
 The config file's feeds stay where they are: the registry adds feeds to them and overrides a config feed of the
 same URL. A feed defined in the config file is removed by editing the config file.
@@ -24,6 +25,9 @@ from ingest.config import ConfigError, FeedSettings, Settings
 from ingest.kafka import TransactionalProducer, partitions_of, reading_consumer
 
 log = logging.getLogger(__name__)
+
+# Keys of "poll this feed now" records (WebSub deliveries, ingest/websub.py); every other key is a feed URL.
+NUDGE_PREFIX = "nudge:"
 
 
 def host_partition(url: str, partitions: int) -> int:
@@ -62,6 +66,8 @@ def read_registry(settings: Settings, timeout_s: float = 60.0) -> dict[str, Feed
         while any(consumer.position(tp) < end[tp] for tp in partitions):
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
+                    if record.key.startswith(NUDGE_PREFIX.encode()):
+                        continue
                     feed = decode(record.value)
                     if feed is None:
                         feeds.pop(record.key.decode("utf-8"), None)

@@ -61,8 +61,14 @@ def parse_feed(
     hint = feed_hint_s(
         parsed.feed.get("ttl"), parsed.feed.get("sy_updateperiod"), parsed.feed.get("sy_updatefrequency")
     )
+    links = {link.get("rel"): link.get("href") for link in parsed.feed.get("links") or [] if link.get("href")}
     return ParsedFeed(
-        title=parsed.feed.get("title"), language=feed_language, entries=list(entries.values()), poll_hint_s=hint
+        title=parsed.feed.get("title"),
+        language=feed_language,
+        entries=list(entries.values()),
+        poll_hint_s=hint,
+        hub_url=links.get("hub"),
+        self_url=links.get("self"),
     )
 
 

@@ -13,7 +13,7 @@ import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urljoin
+from urllib.parse import urlencode, urljoin
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -248,6 +248,34 @@ class Fetcher:
         except HTTPError as exc:
             raise _classify(exc, url) from exc
         finally:
+            response.release_conn()
+
+    def post_form(self, url: str, fields: Mapping[str, str]) -> int:
+        """POST a form (a WebSub subscription) under the same address guard and limits; return the status.
+
+        Raises a FetchError when no answer came or the answer is an error status.
+        """
+        settings = self._settings
+        try:
+            response = self._pool.request(
+                "POST",
+                url,
+                body=urlencode(dict(fields)),
+                headers={"User-Agent": settings.user_agent, "Content-Type": "application/x-www-form-urlencoded"},
+                preload_content=False,
+                timeout=Timeout(connect=settings.connect_timeout_s, read=settings.timeout_s),
+                retries=Retry(total=0, redirect=0, raise_on_redirect=False, raise_on_status=False),
+            )
+        except MaxRetryError as exc:
+            raise _classify(exc.reason or exc, url) from exc
+        except HTTPError as exc:
+            raise _classify(exc, url) from exc
+        try:
+            if response.status >= 400:
+                raise HttpStatusError(response.status, response.headers.get("retry-after"))
+            return int(response.status)
+        finally:
+            response.drain_conn()
             response.release_conn()
 
     def close(self) -> None:

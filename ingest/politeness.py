@@ -19,7 +19,7 @@ Every request the poller makes goes through `PoliteFetcher`:
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from threading import Event
 from urllib.parse import urlsplit
@@ -128,6 +128,10 @@ class PoliteFetcher:
             # The host is busy, the page is not at fault: the feed's poll waits for the host instead.
             host = self._host(url)
             raise HostOnHold(_host_name(url), max(0.0, host.hold_until - self._clock())) from error
+
+    def post_form(self, url: str, fields: Mapping[str, str]) -> int:
+        """A form POST (WebSub subscriptions): rare, so only the HTTP limits apply."""
+        return self._fetcher.post_form(url, fields)
 
     def close(self) -> None:
         self._fetcher.close()

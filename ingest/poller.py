@@ -44,6 +44,7 @@ from ingest.schedule import (
     rate_from_dates,
 )
 from ingest.state import StateTable
+from ingest.websub import lease_due, subscribe
 from processors.identity import identity_keys
 from processors.records import DeadLetter, FeedEntry, FeedRef, RawDocument, Stage
 
@@ -79,6 +80,9 @@ class FeedState(BaseModel):
     empty_polls: int = 0
     feed_hint_s: float | None = None
     interval_s: float | None = None
+    # WebSub: the hub we hold a lease with, and until when.
+    websub_hub: str | None = None
+    websub_lease_until: float | None = None
 
     @property
     def schedule(self) -> ScheduleState:
@@ -149,10 +153,11 @@ class Poller:
         # State restored, producer connected, feeds assigned: a broker failure resets it.
         self._health.set_ready("poller", assignment.holds_partitions)
         now = self._clock()
+        nudged = assignment.take_nudges()  # a WebSub hub said these changed: now, whatever their schedule
         for feed in self._feeds(assignment):
             if self._stop.is_set():
                 return
-            if assignment.owns(feed) and self._next_poll_at(feed) <= now:
+            if assignment.owns(feed) and (self._next_poll_at(feed) <= now or feed.url in nudged):
                 self.poll_feed(feed)
                 self._health.beat("poller")
                 self._follow(assignment)  # between feeds: a rebalance never cuts a feed's poll in half
@@ -252,6 +257,8 @@ class Poller:
                     return self._deferred(feed, state.model_copy(update={"seen": seen}), now, hold)
             seen.update({item.entry.id: item.fingerprint for item in chunk})
             self._publish(feed, outputs, state.model_copy(update={"seen": seen}))
+        if parsed.hub_url:
+            state = self._websub_lease(feed, state, now, parsed.hub_url, parsed.self_url or feed.url)
         current = {item.entry.id for item in parsed.entries}
         dates = [item.entry.published_at for item in parsed.entries if item.entry.published_at]
         final = self._answered(
@@ -393,6 +400,19 @@ class Poller:
         self._metrics.polls.labels(outcome).inc()
         log.info("feed polled", extra={"feed": feed.name, "outcome": outcome})
         return outcome
+
+    def _websub_lease(self, feed: FeedSettings, state: FeedState, now: float, hub: str, topic: str) -> FeedState:
+        """Ask the feed's hub for a lease (or renew it) when WebSub is on; the state records what was asked."""
+        settings = self._settings.websub
+        if not settings.enabled or (state.websub_hub == hub and not lease_due(state.websub_lease_until, now)):
+            return state
+        try:
+            subscribe(self._fetcher, settings, hub_url=hub, topic_url=topic, feed_url=feed.url)
+        except FetchError as error:
+            log.warning("websub subscription refused", extra={"feed": feed.name, "hub": hub, "reason": error.reason})
+            return state
+        log.info("websub subscription requested", extra={"feed": feed.name, "hub": hub, "topic": topic})
+        return state.model_copy(update={"websub_hub": hub, "websub_lease_until": now + settings.lease_s})
 
     def _deferred(self, feed: FeedSettings, state: FeedState, now: float, hold: HostOnHold) -> str:
         """The feed's host asked us to wait: poll again after the hold, without counting it as the feed's failure.

@@ -33,6 +33,7 @@ from ingest.poller import Poller
 from ingest.processor import Processor
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
+from ingest.websub import CallbackServer, NudgeWriter
 from processors.language import LanguageDetector
 
 log = logging.getLogger(__name__)
@@ -83,6 +84,8 @@ class Worker:
             if settings.kafka.create_topics:
                 ensure_topics(settings)
             poller = self._poller(stack, shared=not once) if Role.POLLER in self.roles else None
+            if poller is not None and settings.websub.enabled and not once:
+                self._websub_callbacks(stack)
             processor = self._processor(stack) if Role.PROCESSOR in self.roles else None
             if once:
                 if poller is not None:
@@ -134,6 +137,15 @@ class Worker:
             stop=self.stop,
             assignment=assignment,
         )
+
+    def _websub_callbacks(self, stack: ExitStack) -> None:
+        """The WebSub callback endpoint: deliveries become nudges for the feeds' owners."""
+        settings = self.settings
+        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.websub.{settings.instance_id}")
+        stack.callback(producer.close)
+        server = CallbackServer(settings.websub, NudgeWriter(settings, producer).nudge).start()
+        stack.callback(server.close)
+        log.info("serving websub callbacks", extra={"port": server.port})
 
     def _processor(self, stack: ExitStack) -> Processor:
         settings = self.settings

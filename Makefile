@@ -13,7 +13,7 @@ TOOLS := .local/bin
 HELM_MODULE := helm.sh/helm/v3/cmd/helm@v3.22.0
 PROMTOOL_MODULE := github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
-.PHONY: help install tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
+.PHONY: help install bench tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -72,6 +72,9 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 	rm -f .local/faults/results.jsonl
 	NEWS_INGEST_FAULTS=full $(BIN)/pytest tests/faults $(PYTEST_ARGS)
 	$(BIN)/python -m tests.faults.report
+
+bench: $(INSTALLED) ## run the benchmarks; writes docs/benchmarks.md and bench/results.json
+	$(BIN)/python -m bench.run
 
 fix: $(INSTALLED) ## apply ruff's fixes and formatting (changes files)
 	$(BIN)/ruff check --fix .

@@ -114,6 +114,9 @@ class PollerSettings(_Section):
     )
     min_interval_s: float = Field(120.0, ge=1, description="Never poll a feed more often (adaptive schedule).")
     max_interval_s: float = Field(21600.0, ge=1, description="Never poll an answering feed less often (adaptive).")
+    reference_interval_s: float = Field(
+        1200.0, ge=1, description="Interval of a feed publishing hourly; others scale with sqrt(1/rate) (adaptive)."
+    )
     max_backoff_s: float = Field(86400.0, ge=1, description="Longest wait before retrying a failing feed.")
     host_interval_s: float = Field(1.0, ge=0, description="Least time between two requests to one host.")
     respect_robots_txt: bool = Field(True, description="Honour robots.txt for article pages.")

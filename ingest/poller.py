@@ -41,7 +41,7 @@ from ingest.schedule import (
     http_hint_s,
     next_interval,
     observe,
-    rate_from_dates,
+    rate_from_times,
 )
 from ingest.state import StateTable
 from ingest.websub import lease_due, subscribe
@@ -260,7 +260,7 @@ class Poller:
         if parsed.hub_url:
             state = self._websub_lease(feed, state, now, parsed.hub_url, parsed.self_url or feed.url)
         current = {item.entry.id for item in parsed.entries}
-        dates = [item.entry.published_at for item in parsed.entries if item.entry.published_at]
+        dates = [item.entry.published_at.timestamp() for item in parsed.entries if item.entry.published_at]
         final = self._answered(
             feed,
             state.model_copy(
@@ -275,7 +275,7 @@ class Poller:
             now,
             answer,
             new_entries=len(fresh),
-            dated_rate=rate_from_dates(dates, datetime.fromtimestamp(now, UTC)),
+            dated_rate=rate_from_times(dates, now),
         )
         self._publish(feed, [], final)
         outcome = "changed" if fresh else "unchanged"
@@ -446,6 +446,7 @@ class Poller:
             bounds=Bounds(settings.min_interval_s, settings.max_interval_s),
             publisher_hint_s=max(hints, default=None),
             adaptive=settings.adaptive,
+            reference_interval_s=settings.reference_interval_s,
         )
         return state.model_copy(
             update={

@@ -7,8 +7,11 @@ Pure functions of the feed's schedule state, the latest answer and the clock, so
   `Cache-Control: max-age` and `Expires` say "not sooner than"; `Retry-After` (on 429/503) is handled with errors.
 - **The feed's history**: the rate of new entries, from the publication dates the feed lists (right from the first
   poll) or, lacking dates, from how many new entries each poll really brought (an exponential moving average).
-  The interval aims at about one new entry per poll, so a busy wire is polled every few minutes and a blog that
-  posts weekly a few times a day.
+  The interval goes with the inverse square root of the rate: `reference_interval_s * sqrt(24 / entries a day)`,
+  so a feed publishing hourly is polled every `reference_interval_s` (20 min by default), a wire publishing every
+  five minutes every 6 minutes, a blog posting twice a day every 70 minutes. The square root is the allocation
+  that minimises the mean staleness of entries for a given number of requests (polling every feed at one
+  interval, or once per expected entry, both do worse: docs/benchmarks.md measures the three).
 - **Polls that bring nothing** stretch the interval (x1.5 each, reset by the next new entry) while no rate is known
   (or the rate is zero).
 - Bounds (`poller.min_interval_s`, `poller.max_interval_s`) always win; +-10% jitter keeps feeds out of lockstep.
@@ -32,6 +35,9 @@ RATE_WEIGHT = 0.3
 # Publication dates older than this say little about how busy the feed is now.
 RATE_WINDOW_S = 7 * 86400.0
 EMPTY_POLL_STRETCH = 1.5
+# A feed publishing this many entries a day is polled every REFERENCE_INTERVAL_S (chosen by bench/schedule_sim.py).
+REFERENCE_RATE_PER_DAY = 24.0
+REFERENCE_INTERVAL_S = 1200.0
 JITTER = 0.1
 
 
@@ -83,12 +89,12 @@ def http_hint_s(headers: Mapping[str, str], now: datetime) -> float | None:
     return None
 
 
-def rate_from_dates(published: Sequence[datetime], now: datetime) -> float | None:
-    """New entries per day, from the entries' publication dates within the last week; None if too few."""
-    recent = sorted(t for t in published if 0 <= (now - t).total_seconds() <= RATE_WINDOW_S)
+def rate_from_times(published: Sequence[float], now: float) -> float | None:
+    """New entries per day, from the entries' publication times (epoch seconds) in the last week; None if too few."""
+    recent = sorted(t for t in published if 0 <= now - t <= RATE_WINDOW_S)
     if len(recent) < 3:
         return None
-    span_s = (now - recent[0]).total_seconds()
+    span_s = now - recent[0]
     return (len(recent) - 1) / max(span_s, 3600.0) * 86400.0  # n entries since the oldest: n - 1 gaps
 
 
@@ -113,6 +119,7 @@ def next_interval(
     bounds: Bounds,
     publisher_hint_s: float | None,
     adaptive: bool = True,
+    reference_interval_s: float = REFERENCE_INTERVAL_S,
     rng: random.Random | None = None,
 ) -> float:
     """Seconds until the next poll of a feed that just answered."""
@@ -120,7 +127,7 @@ def next_interval(
     if not adaptive:
         return base_interval_s * jitter  # the operator's word, as configured
     if state.rate_per_day:
-        interval = 86400.0 / state.rate_per_day  # about one new entry per poll
+        interval = reference_interval_s * math.sqrt(REFERENCE_RATE_PER_DAY / state.rate_per_day)
     else:
         interval = base_interval_s * EMPTY_POLL_STRETCH ** min(state.empty_polls, 30)
     if publisher_hint_s:

@@ -79,9 +79,11 @@ def test_a_busy_feed_is_polled_often_and_a_quiet_one_rarely(harness: Harness) ->
     harness.poll("busy")
     harness.poll("quiet")
     busy = harness.state("busy")
-    assert busy.rate_per_day == pytest.approx(240, rel=0.1)  # an entry every 6 minutes
-    assert 0.9 * 360 <= harness.interval("busy") <= 1.1 * 360
-    assert harness.interval("quiet") >= 0.9 * harness.settings.poller.max_interval_s
+    assert busy.rate_per_day == pytest.approx(240, rel=0.01)  # an entry every 6 minutes
+    assert harness.state("quiet").rate_per_day == pytest.approx(0.5, rel=0.01)  # one every 2 days
+    # reference_interval_s (1200 s for an hourly feed) * sqrt(24 / rate), +-10% jitter
+    assert 0.9 * 1200 * 0.1**0.5 <= harness.interval("busy") <= 1.1 * 1200 * 0.1**0.5
+    assert 0.9 * 1200 * 48**0.5 <= harness.interval("quiet") <= 1.1 * 1200 * 48**0.5
 
 
 def test_polls_that_bring_nothing_stretch_the_interval(harness: Harness) -> None:

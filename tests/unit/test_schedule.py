@@ -17,7 +17,7 @@ from ingest.schedule import (
     http_hint_s,
     next_interval,
     observe,
-    rate_from_dates,
+    rate_from_times,
 )
 
 NOW = datetime(2026, 11, 25, 12, tzinfo=UTC)
@@ -49,19 +49,24 @@ def test_http_hints_max_age_then_expires_and_no_cache_means_none() -> None:
     assert http_hint_s({}, NOW) is None
 
 
-def test_rate_from_publication_dates_of_the_last_week() -> None:
-    hourly = [NOW - timedelta(hours=h) for h in range(24)]
-    assert rate_from_dates(hourly, NOW) == pytest.approx(24, rel=0.05)
-    old = [NOW - timedelta(days=30 + d) for d in range(10)]
-    assert rate_from_dates(old, NOW) is None
-    assert rate_from_dates(hourly[:2], NOW) is None  # too few to say
+def test_rate_from_publication_times_of_the_last_week() -> None:
+    now = NOW.timestamp()
+    hourly = [(NOW - timedelta(hours=h)).timestamp() for h in range(24)]
+    assert rate_from_times(hourly, now) == pytest.approx(24, rel=0.05)
+    old = [(NOW - timedelta(days=30 + d)).timestamp() for d in range(10)]
+    assert rate_from_times(old, now) is None
+    assert rate_from_times(hourly[:2], now) is None  # too few to say
+    assert rate_from_times([now + 3600] * 5, now) is None  # dates in the future say nothing
 
 
-def test_a_busy_feed_is_polled_often_and_a_quiet_one_rarely() -> None:
+def test_the_interval_goes_with_the_inverse_square_root_of_the_rate() -> None:
+    hourly = ScheduleState(rate_per_day=24)
     busy = ScheduleState(rate_per_day=24 * 12)  # one entry every 5 minutes
     quiet = ScheduleState(rate_per_day=0.5)
-    assert interval(busy) == pytest.approx(300)
-    assert interval(quiet) == BOUNDS.max_interval_s
+    assert interval(hourly) == pytest.approx(1200)
+    assert interval(busy) == pytest.approx(1200 / 12**0.5)
+    assert interval(quiet) == pytest.approx(1200 * 48**0.5)
+    assert interval(ScheduleState(rate_per_day=0.001)) == BOUNDS.max_interval_s
     assert interval(ScheduleState(rate_per_day=100_000)) == BOUNDS.min_interval_s
 
 

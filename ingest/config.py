@@ -80,7 +80,18 @@ class HttpSettings(_Section):
     connect_timeout_s: float = Field(5.0, gt=0)
     max_bytes: int = Field(10_000_000, ge=1024, description="Largest body accepted, after decompression.")
     max_redirects: int = Field(5, ge=0)
-    user_agent: str = "news-ingest/0.1 (+https://github.com/news-ingest/news-ingest)"
+    user_agent: str = Field(
+        "news-ingest/0.1 (+https://github.com/news-ingest/news-ingest)",
+        description="Sent with every request: name the product and a contact (a URL or an e-mail address).",
+    )
+
+    @field_validator("user_agent")
+    @classmethod
+    def _names_a_contact(cls, agent: str) -> str:
+        # Publishers need a way to reach whoever polls them (and robots.txt rules name the product token).
+        if "/" not in agent.split(" ", 1)[0] or not ("http" in agent or "@" in agent):
+            raise ValueError("must start with a product token (name/version) and name a contact URL or e-mail")
+        return agent
 
 
 class FeedSettings(_Section):

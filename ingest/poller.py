@@ -55,7 +55,7 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHARSET = re.compile(r"charset=([^;]+)", re.IGNORECASE)
 # Entries per transaction: bounds the memory a large feed of full pages holds at once.
 ENTRIES_PER_TRANSACTION = 20
-# How often the feeds-by-status gauge is recounted (it reads every owned feed's state).
+# How often the feeds-by-status gauge is recounted when nothing was polled (it reads every owned feed's state).
 _STATUS_EVERY_S = 30.0
 
 
@@ -154,15 +154,17 @@ class Poller:
         self._health.set_ready("poller", assignment.holds_partitions)
         now = self._clock()
         nudged = assignment.take_nudges()  # a WebSub hub said these changed: now, whatever their schedule
+        polled = False
         for feed in self._feeds(assignment):
             if self._stop.is_set():
                 return
             if assignment.owns(feed) and (self._next_poll_at(feed) <= now or feed.url in nudged):
                 self.poll_feed(feed)
+                polled = True
                 self._health.beat("poller")
                 self._follow(assignment)  # between feeds: a rebalance never cuts a feed's poll in half
         owned = assignment.owned(self._feeds(assignment))
-        if now - self._status_counted_at >= _STATUS_EVERY_S:
+        if polled or now - self._status_counted_at >= _STATUS_EVERY_S:
             self._count_statuses(owned)
             self._status_counted_at = now
         next_due = min((self._next_poll_at(feed) for feed in owned), default=now + 60)

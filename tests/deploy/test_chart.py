@@ -102,6 +102,7 @@ def test_the_configmap_is_a_valid_worker_config_without_secrets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("NEWS_INGEST_KAFKA__SASL_PASSWORD", "from-the-secret")
+    monkeypatch.setenv("NEWS_INGEST_WEBSUB__SECRET", "from-another-secret")
     for documents in (render(), production()):
         config_map = of_kind(documents, "ConfigMap")["news-news-ingest-config"]
         path = tmp_path / "config.yaml"
@@ -112,6 +113,8 @@ def test_the_configmap_is_a_valid_worker_config_without_secrets(
     assert settings.kafka.security_protocol == "SASL_SSL" and settings.kafka.create_topics is False
     assert str(settings.kafka.ssl_cafile) == "/etc/news-ingest-tls/ca.crt"
     assert settings.kafka.partitions == 24 and len(settings.feeds) == 2
+    assert settings.websub.enabled and settings.websub.secret is not None
+    assert settings.websub.secret.get_secret_value() == "from-another-secret" and settings.websub.port == 8001
 
 
 def test_each_role_runs_as_its_own_hardened_deployment_with_the_three_probes() -> None:
@@ -138,8 +141,16 @@ def test_each_role_runs_as_its_own_hardened_deployment_with_the_three_probes() -
         assert pod["terminationGracePeriodSeconds"] > 20  # longer than the worker's own grace period
         password = next(e for e in container["env"] if e["name"] == "NEWS_INGEST_KAFKA__SASL_PASSWORD")
         assert password["valueFrom"]["secretKeyRef"] == {"name": "news-ingest-kafka", "key": "password"}
+        websub = next(e for e in container["env"] if e["name"] == "NEWS_INGEST_WEBSUB__SECRET")
+        assert websub["valueFrom"]["secretKeyRef"] == {"name": "news-ingest-websub", "key": "secret"}
         assert pod["topologySpreadConstraints"]
     assert "replicas" not in deployments["news-news-ingest-processor"]["spec"]  # KEDA owns it
+    poller_ports = deployments["news-news-ingest-poller"]["spec"]["template"]["spec"]["containers"][0]["ports"]
+    assert {port["name"] for port in poller_ports} == {"http-metrics", "websub"}
+    assert (
+        of_kind(documents, "Service")["news-news-ingest-websub"]["spec"]["selector"]["app.kubernetes.io/component"]
+        == "poller"
+    )
     assert set(of_kind(documents, "PodDisruptionBudget")) == set(deployments)
     scaled = of_kind(documents, "ScaledObject")["news-news-ingest-processor"]
     trigger = scaled["spec"]["triggers"][0]["metadata"]

@@ -31,6 +31,7 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
             'news_ingest_fetch_seconds_count{kind="page"}',
             'news_ingest_extractions_total{domain="127.0.0.1"} 8.0',
             "news_ingest_consumer_lag{",
+            'news_ingest_feeds{status="ok"} 4.0',
         )
         # The roles run in their own threads: wait until both have done all their work, then look.
         try:

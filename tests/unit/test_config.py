@@ -86,3 +86,19 @@ def test_the_demo_config_is_valid() -> None:
     demo = Path(__file__).resolve().parents[2] / "demo" / "config.yaml"
     settings = load_settings(demo)
     assert len(settings.feeds) == 4
+
+
+def test_the_user_agent_must_name_the_product_and_a_contact(tmp_path: Path) -> None:
+    path = tmp_path / "ua.yaml"
+    for agent, ok in (
+        ("news-ingest/0.1 (+https://newsroom.example/bot)", True),
+        ("newsroom-bot/2 (ops@newsroom.example)", True),
+        ("Mozilla/5.0", False),
+        ("just a crawler https://x.example", False),
+    ):
+        path.write_text(f"http: {{user_agent: '{agent}'}}\n", encoding="utf-8")
+        if ok:
+            assert load_settings(path).http.user_agent == agent
+        else:
+            with pytest.raises(ConfigError, match=r"http\.user_agent: must start with a product token"):
+                load_settings(path)

@@ -66,6 +66,11 @@ spec:
             - name: http-metrics
               containerPort: {{ $root.Values.service.port }}
               protocol: TCP
+            {{- if and (eq .role "poller") $root.Values.websub.enabled }}
+            - name: websub
+              containerPort: {{ $root.Values.websub.port }}
+              protocol: TCP
+            {{- end }}
           startupProbe:
             httpGet: {path: /startupz, port: http-metrics}
             {{- toYaml $root.Values.probes.startup | nindent 12 }}

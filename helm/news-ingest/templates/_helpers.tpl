@@ -85,6 +85,9 @@ Secrets are never here: the SASL password arrives as an environment variable fro
 {{- if .Values.feedsOpml }}
 {{- $_ := set $owned "feeds_opml" "feeds.opml" }}
 {{- end }}
+{{- if .Values.websub.enabled }}
+{{- $_ := set $owned "websub" (dict "enabled" true "port" (int .Values.websub.port) "callback_url" (required "websub.callbackUrl is required with websub.enabled" .Values.websub.callbackUrl)) }}
+{{- end }}
 {{- toYaml (mustMergeOverwrite (deepCopy .Values.config) $owned) }}
 {{- end }}
 
@@ -109,6 +112,13 @@ feeds.opml: |
     secretKeyRef:
       name: {{ required "kafka.sasl.existingSecret is required with a SASL protocol" .Values.kafka.sasl.existingSecret }}
       key: {{ .Values.kafka.sasl.passwordKey }}
+{{- end }}
+{{- if .Values.websub.enabled }}
+- name: NEWS_INGEST_WEBSUB__SECRET
+  valueFrom:
+    secretKeyRef:
+      name: {{ required "websub.existingSecret is required with websub.enabled" .Values.websub.existingSecret }}
+      key: {{ .Values.websub.secretKey }}
 {{- end }}
 {{- with .Values.extraEnv }}
 {{ toYaml . }}

@@ -73,7 +73,7 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 	NEWS_INGEST_FAULTS=full $(BIN)/pytest tests/faults $(PYTEST_ARGS)
 	$(BIN)/python -m tests.faults.report
 
-bench: $(INSTALLED) ## run the benchmarks; writes docs/benchmarks.md and bench/results.json
+bench: $(INSTALLED) kafka-up ## run the benchmarks (about 8 minutes); writes docs/benchmarks.md and bench/results.json
 	$(BIN)/python -m bench.run
 
 fix: $(INSTALLED) ## apply ruff's fixes and formatting (changes files)

@@ -1,7 +1,4 @@
-"""`make bench`: run the benchmarks, write bench/results.json and docs/benchmarks.md.
-
-Today: the polling simulation of issue #8 (bench/schedule_sim.py). Each benchmark adds its section here.
-"""
+"""`make bench`: run the benchmarks on this machine, write bench/results.json and docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -10,7 +7,10 @@ import os
 import platform
 import time
 from pathlib import Path
+from typing import Any
 
+from bench import latency_bench, poller_bench, processor_bench, publish_bench
+from bench.corpus import pages
 from bench.schedule_sim import BOUNDS, DAYS, run
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -61,19 +61,131 @@ requests for freshness with `poller.reference_interval_s` (1200 s here): the int
 """
 
 
+def _verdict(met: bool) -> str:
+    return "met" if met else "**missed**"
+
+
+def processor_section(result: dict[str, Any]) -> str:
+    ratio = result["ratio_processor"]
+    return f"""## Processor: articles per core against trafilatura alone
+
+`bench/processor_bench.py`, {result["pages"]} pages (bench/corpus.py: the demo's pages and generated stories in
+en/fr/de/id wrapped in real-site boilerplate; {result["mean_page_bytes"]:,} bytes on average), CPU seconds of one
+process, measured side by side in this run:
+
+| what | pages / CPU second |
+| --- | ---: |
+| ceiling: `trafilatura.extract` alone | {result["ceiling_pages_per_cpu_s"]:.0f} |
+| our stages in-process (extraction with metadata, notes, identity, dedupe, language, normalizer) | {result["stages_pages_per_cpu_s"]:.0f} |
+| the processor role draining the raw topic (Kafka transactions, client threads included) | {result["processor_pages_per_cpu_s"]:.0f} |
+
+Ratio to the ceiling: **{ratio:.2f}** (stages alone {result["ratio_stages"]:.2f}); target >= 0.90: {_verdict(ratio >= 0.9)}.
+Wall-clock throughput of one processor: {result["processor_pages_per_wall_s"]:.0f} pages/s; processors scale out by
+partitions (one process per core), which the scale-out fault test exercises.
+
+Why the miss, from the profile below: trafilatura's metadata extraction (title, author, date with htmldate,
+categories, site name) costs as much as the text extraction itself, and language detection costs about a third of
+it again. Done here: language detection runs 3 trials instead of langdetect's 7 (same answers on the corpus and
+every test, 45% cheaper). Not done: our own cheaper metadata reader (the page's meta tags and JSON-LD are read
+already for modification times); it would bring the ratio near 0.8, not 0.9, since language detection stays.
+
+```
+{result["profile"].strip()[:3500]}
+```
+"""
+
+
+def poller_section(result: dict[str, Any]) -> str:
+    return f"""## Poller: one process, {result["feeds"]:,} feeds on a loopback server (80% answer 304, 20% changed)
+
+`bench/poller_bench.py` (the server in its own process). One pass over every feed after a priming pass:
+
+| figure | value | target |
+| --- | ---: | --- |
+| feed polls / s (wall) | {result["polls_per_s"]:.0f} | >= 1,000: {_verdict(result["polls_per_s"] >= 1000)} |
+| poller CPU per 304 poll | {result["cpu_ms_per_304_poll"]:.2f} ms | <= 1 ms: {_verdict(result["cpu_ms_per_304_poll"] <= 1)} |
+| poller CPU per changed poll (parse in the sandbox, publish) | {result["cpu_ms_per_changed_poll"]:.2f} ms | |
+
+Hot path fixed here: an unchanged poll no longer costs a Kafka transaction of its own; its new state (validators,
+next poll) is staged and committed with the next transaction, at most 200 at a time (a crash only re-polls them).
+The poller polls sequentially (one request at a time per replica, which is also per-host politeness); a changed
+feed costs a parse in the sandboxed child process and a transaction. Replicas share feeds by host partition.
+"""
+
+
+def publishing_section(results: dict[str, dict[str, float]]) -> str:
+    rows = "\n".join(
+        f"| {name} | {r['records_per_s']:,.0f} | {r['cpu_us_per_record']:.0f} | "
+        f"{(r['stored_bytes'] / r['payload_bytes']) if r['stored_bytes'] else float('nan'):.2f} |"
+        for name, r in results.items()
+    )
+    return f"""## Publishing: batching and compression against kafka-python's defaults
+
+`bench/publish_bench.py`: article records (JSON, the corpus's articles), each configuration to its own topic.
+
+| configuration | records / s | producer CPU (us / record) | stored / payload bytes |
+| --- | ---: | ---: | ---: |
+{rows}
+
+The worker's producer now uses the best of these (see ingest/kafka.py).
+"""
+
+
+def latency_section(result: dict[str, Any], memory: dict[str, float]) -> str:
+    return f"""## End-to-end latency and memory
+
+`bench/latency_bench.py`: a real `news-ingest process` worker, raw documents at {result["rate_per_s"]:.0f}/s for
+{result["articles"]} articles; latency from the page's fetch time to the article's commit becoming visible to a
+read_committed consumer:
+
+| figure | value | target |
+| --- | ---: | --- |
+| p50 | {result["p50_s"] * 1000:.0f} ms | |
+| p99 | {result["p99_s"] * 1000:.0f} ms | < 1 s: {_verdict(result["p99_s"] < 1)} |
+| max | {result["max_s"] * 1000:.0f} ms | |
+| worker RSS, steady state | {result["worker_rss_mib_steady"]:.0f} MiB (max {result["worker_rss_mib_max"]:.0f}) | |
+| dedupe state, {memory["stories"]:,.0f} stories | {memory["bytes_per_story"]:,.0f} bytes per story ({memory["total_mib"]:,.0f} MiB) | |
+
+The dedupe state is a Python dict of JSON-like entries (an alias per identity and a story entry): simple and
+restored from the changelog, but about {memory["bytes_per_story"] / 1024:.1f} KiB a story. Issue #4 (near-duplicate index, eviction
+window) is where it gets a compact form.
+"""
+
+
 def main() -> None:
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     started = time.monotonic()
     polling = run()
-    elapsed = time.monotonic() - started
+    polling_s = time.monotonic() - started
+    processor = processor_bench.run(bootstrap)
+    records = [a.to_json_bytes() for a in processor_bench.articles(pages(300))]
+    publishing = publish_bench.run(bootstrap, records)
+    poller = poller_bench.run(bootstrap)
+    latency = latency_bench.latency(bootstrap)
+    memory = latency_bench.state_memory()
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},
+        "processor": {k: v for k, v in processor.items() if k != "profile"},
+        "poller": poller,
+        "publishing": publishing,
+        "latency": latency,
+        "state_memory": memory,
         "polling_simulation": polling,
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     REPORT.write_text(
         "# Benchmarks\n\nWritten by `make bench` (`bench/run.py`); machine-readable figures in "
-        "`bench/results.json`. Figures are from one run on the machine named there (2 cores).\n\n"
-        + polling_section(polling, elapsed),
+        "`bench/results.json`. Figures are from one run on the machine named there (2 cores), ratios measured "
+        "side by side in the same run. Numbers live here, never in tests.\n\n"
+        + processor_section(processor)
+        + "\n"
+        + poller_section(poller)
+        + "\n"
+        + publishing_section(publishing)
+        + "\n"
+        + latency_section(latency, memory)
+        + "\n"
+        + polling_section(polling, polling_s),
         encoding="utf-8",
     )
 

@@ -12,8 +12,11 @@ import threading
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from ingest.backfill import Source
 from ingest.config import ConfigError, Settings, load_settings
 from ingest.demo import SiteServer, describe, follow_articles
 from ingest.feed_registry import FeedRegistry
@@ -21,7 +24,7 @@ from ingest.feed_status import feed_statuses
 from ingest.kafka import BrokerUnavailable, FatalProducerError, TransactionalProducer, ensure_topics
 from ingest.logs import configure_logging
 from ingest.opml import read_opml, write_opml
-from ingest.worker import Role, Worker, replay_dead_letters
+from ingest.worker import Role, Worker, replay_dead_letters, reprocess, run_backfill
 from processors.records import TOPIC_RECORDS, Article
 
 log = logging.getLogger("ingest.cli")
@@ -101,6 +104,24 @@ def _parser() -> argparse.ArgumentParser:
     _config_argument(create)
     create.set_defaults(command=_topics_create)
 
+    _add_feeds_commands(commands)
+    _add_backfill_command(commands)
+    again = commands.add_parser(
+        "reprocess",
+        help="run the raw topic through the processors again (after an upgrade); changed results are new versions",
+        description="Raw pages are kept for topics.raw_retention_days. Unchanged results publish nothing.",
+    )
+    _config_argument(again)
+    again.add_argument("--since", type=datetime.fromisoformat, help="ISO time: only raw pages fetched since then")
+    again.set_defaults(command=_reprocess)
+
+    schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
+    schema.add_argument("--write", action="store_true", help=f"write them into {_SCHEMA_DIR}")
+    schema.set_defaults(command=_schema)
+    return parser
+
+
+def _add_feeds_commands(commands: Any) -> None:
     feeds = commands.add_parser("feeds", help="the feed registry: list, add, remove, OPML, status")
     feed_commands = feeds.add_subparsers(required=True, metavar="ACTION")
     listing = feed_commands.add_parser("list", help="every feed (config file and registry), one JSON line each")
@@ -127,10 +148,20 @@ def _parser() -> argparse.ArgumentParser:
         _config_argument(command)
         command.set_defaults(command=handler)
 
-    schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
-    schema.add_argument("--write", action="store_true", help=f"write them into {_SCHEMA_DIR}")
-    schema.set_defaults(command=_schema)
-    return parser
+
+def _add_backfill_command(commands: Any) -> None:
+    backfill = commands.add_parser(
+        "backfill",
+        help="push saved pages (WARC files or a folder of .html) through the processors; resumable",
+        description="Articles are marked backfill: true (and go to topics.backfill if set). Run processors too.",
+    )
+    _config_argument(backfill)
+    given = backfill.add_mutually_exclusive_group(required=True)
+    given.add_argument("--warc", type=Path, nargs="+", help="WARC files (.warc or .warc.gz)")
+    given.add_argument("--dir", type=Path, help="a folder of saved .html pages (searched recursively)")
+    backfill.add_argument("--chunk", type=int, default=50, help="pages per transaction (and per resume step)")
+    backfill.add_argument("--no-progress", action="store_true", help="no progress bar (logs only)")
+    backfill.set_defaults(command=_backfill)
 
 
 def _config_argument(command: argparse.ArgumentParser) -> None:
@@ -173,6 +204,23 @@ def _dlq_replay(args: argparse.Namespace) -> int:
     report = replay_dead_letters(
         settings, reasons=set(args.reason), stages=set(args.stage), from_beginning=args.from_beginning
     )
+    sys.stdout.write(json.dumps(asdict(report)) + "\n")
+    return 0
+
+
+def _backfill(args: argparse.Namespace) -> int:
+    sources = [Source(path) for path in (args.warc or [args.dir])]
+    missing = [str(source.path) for source in sources if not source.path.exists()]
+    if missing:
+        raise ConfigError(f"backfill: no such file or folder: {', '.join(missing)}")
+    report = run_backfill(_settings(args), sources, chunk=args.chunk, progress=not args.no_progress)
+    sys.stdout.write(json.dumps(asdict(report)) + "\n")
+    return 0
+
+
+def _reprocess(args: argparse.Namespace) -> int:
+    since = args.since.replace(tzinfo=args.since.tzinfo or UTC) if args.since else None
+    report = reprocess(_settings(args), since=since)
     sys.stdout.write(json.dumps(asdict(report)) + "\n")
     return 0
 

@@ -68,6 +68,12 @@ class TopicSettings(_Section):
     articles: str = "news.articles"
     latest: str = Field("news.articles.latest", description="Compacted: the latest version of every story.")
     dlq: str = "news.dlq"
+    backfill: str | None = Field(
+        None, description="Articles from backfills go here instead of articles/latest (None: articles, marked)."
+    )
+    raw_retention_days: float = Field(
+        30.0, gt=0, description="How long raw pages stay in the raw topic: what `news-ingest reprocess` can re-run."
+    )
 
 
 class HttpSettings(_Section):
@@ -217,6 +223,11 @@ class Settings(BaseSettings):
     def feed_registry_topic(self) -> str:
         """Its partitions are what the poller group divides: a feed belongs to the partition of its host."""
         return f"{self.app_id}.feeds"
+
+    @property
+    def backfill_state_topic(self) -> str:
+        """How far each backfill source got (compacted): a backfill resumes where it stopped."""
+        return f"{self.app_id}.backfill-state"
 
     @property
     def processor_group(self) -> str:

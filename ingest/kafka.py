@@ -6,6 +6,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from datetime import datetime
 from threading import Event
 from typing import Any
 
@@ -226,15 +227,29 @@ def group_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsum
     return consumer
 
 
+def start_group_at(settings: Settings, group_id: str, topic: str, since: datetime) -> None:
+    """Commit, for a group that has not started, the first offsets of `topic` at or after `since`."""
+    consumer = reading_consumer(settings.kafka, group_id=group_id)
+    try:
+        partitions = partitions_of(consumer, topic)
+        consumer.assign(partitions)
+        found = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
+        ends = consumer.end_offsets(partitions)
+        starts = {tp: found[tp].offset if found.get(tp) is not None else ends[tp] for tp in partitions}
+        consumer.commit({tp: OffsetAndMetadata(offset, "", -1) for tp, offset in starts.items()})
+    finally:
+        consumer.close()
+
+
 def reading_consumer(settings: KafkaSettings, **options: Any) -> KafkaConsumer:
-    """A consumer outside any group (state restore, tailing): assigns its partitions itself."""
+    """A consumer that assigns its partitions itself (state restore, tailing), outside any group unless
+    `group_id` is given (to commit a group's starting offsets)."""
     try:
         return KafkaConsumer(
             **client_options(settings),
-            group_id=None,
             enable_auto_commit=False,
             isolation_level="read_committed",
-            **options,
+            **({"group_id": None} | options),
         )
     except KafkaTimeoutError as exc:
         raise _unavailable(settings, exc) from exc
@@ -271,17 +286,24 @@ def ensure_topics(settings: Settings) -> list[str]:
     """
     kafka = settings.kafka
     large = {"max.message.bytes": str(kafka.max_record_bytes + 100_000)}  # room for the batch's own headers
+    # Raw pages are kept so that `news-ingest reprocess` can re-run extraction and dedupe after an upgrade.
+    kept = {"retention.ms": str(int(settings.topics.raw_retention_days * 86_400_000))}
     letters = {"max.message.bytes": str(3 * kafka.max_record_bytes + 100_000)}
     compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
     wanted = [
-        NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor, topic_configs=large),
+        NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor, topic_configs=large | kept),
         NewTopic(settings.topics.articles, kafka.partitions, kafka.replication_factor, topic_configs=large),
         NewTopic(settings.topics.latest, kafka.partitions, kafka.replication_factor, topic_configs=large | compacted),
         NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor, topic_configs=letters),
         NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.feed_registry_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
+        NewTopic(settings.backfill_state_topic, 1, kafka.replication_factor, topic_configs=compacted),
     ]
+    if settings.topics.backfill:
+        wanted.append(
+            NewTopic(settings.topics.backfill, kafka.partitions, kafka.replication_factor, topic_configs=large)
+        )
     try:
         admin = KafkaAdminClient(**client_options(kafka), request_timeout_ms=kafka.max_block_ms)
     except KafkaTimeoutError as exc:

@@ -55,6 +55,8 @@ PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHARSET = re.compile(r"charset=([^;]+)", re.IGNORECASE)
 # Entries per transaction: bounds the memory a large feed of full pages holds at once.
 ENTRIES_PER_TRANSACTION = 20
+# Unchanged polls whose new state (next poll, validators) is committed together.
+_UNCHANGED_BATCH = 200
 # How often the feeds-by-status gauge is recounted when nothing was polled (it reads every owned feed's state).
 _STATUS_EVERY_S = 30.0
 
@@ -121,6 +123,7 @@ class Poller:
     ) -> None:
         self._assignment = assignment
         self._status_counted_at = float("-inf")
+        self._unflushed = 0
         self._stop = stop
         self._settings = settings
         self._fetcher = fetcher
@@ -144,6 +147,7 @@ class Poller:
         for feed in merged(self._settings.feeds, read_registry(self._settings).values()):
             self.poll_feed(feed)
             self._health.beat("poller")
+        self.flush()
 
     def step(self) -> None:
         """Poll this replica's feeds that are due, then wait until the next one is (at most `poller.idle_sleep_s`)."""
@@ -163,6 +167,7 @@ class Poller:
                 polled = True
                 self._health.beat("poller")
                 self._follow(assignment)  # between feeds: a rebalance never cuts a feed's poll in half
+        self.flush()
         owned = assignment.owned(self._feeds(assignment))
         if polled or now - self._status_counted_at >= _STATUS_EVERY_S:
             self._count_statuses(owned)
@@ -199,7 +204,8 @@ class Poller:
         self._producer.reset()
         if self._assignment is not None:
             self._assignment.reset()
-        self._state.restore()
+        self._state.restore()  # drops what was staged: unchanged polls not yet committed are simply polled again
+        self._unflushed = 0
 
     def poll_feed(self, feed: FeedSettings) -> str:
         """Poll one feed; return the outcome (also counted and logged)."""
@@ -355,6 +361,22 @@ class Poller:
             failed_at=datetime.fromtimestamp(self._clock(), UTC),
         )
 
+    def flush(self) -> None:
+        """Commit the staged state of unchanged polls (after a step; the worst a crash does is re-poll them)."""
+        if not self._unflushed:
+            return
+        try:
+            with self._producer.transaction() as tx:
+                for key, value in self._state.staged():
+                    tx.send(self._state.topic, key, value)
+        except BaseException:
+            self._state.discard()
+            self._unflushed = 0
+            raise
+        self._state.commit()
+        self._unflushed = 0
+        self._metrics.transactions.labels("poller", "committed").inc()
+
     def _publish(self, feed: FeedSettings, outputs: list[_Output], state: FeedState) -> None:
         """Publish what a poll produced together with the feed state that records it: one transaction."""
         topics = self._settings.topics
@@ -370,8 +392,10 @@ class Poller:
                     tx.send(self._state.topic, key, value)
         except BaseException:
             self._state.discard()
+            self._unflushed = 0
             raise
         self._state.commit()
+        self._unflushed = 0  # the staged state of unchanged polls went with this transaction
         self._metrics.transactions.labels("poller", "committed").inc()
         for output in outputs:
             if output.document is not None:
@@ -398,7 +422,18 @@ class Poller:
                 "last_modified": validators.last_modified or state.last_modified,
             }
         )
-        self._publish(feed, [], self._answered(feed, updated, now, answer, new_entries=0, dated_rate=None))
+        # Nothing was published, so nothing is lost if this state is: it is staged and goes with the next
+        # transaction (batched, one per _UNCHANGED_BATCH unchanged feeds at most), not a transaction per 304.
+        self._state.stage(
+            {
+                feed.url: self._answered(feed, updated, now, answer, new_entries=0, dated_rate=None).model_dump(
+                    mode="json"
+                )
+            }
+        )
+        self._unflushed += 1
+        if self._unflushed >= _UNCHANGED_BATCH:
+            self.flush()
         self._metrics.polls.labels(outcome).inc()
         log.info("feed polled", extra={"feed": feed.name, "outcome": outcome})
         return outcome

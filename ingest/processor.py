@@ -112,6 +112,11 @@ class Processor:
                         published.append(outcome)
                         article = outcome.article
                         record_value = article.to_json_bytes()
+                        backfill_topic = self._settings.topics.backfill
+                        if article.backfill and backfill_topic:
+                            # Old stories from saved pages: their own topic, so live consumers are not surprised.
+                            tx.send(backfill_topic, article.story_id, record_value)
+                            continue
                         tx.send(self._settings.topics.articles, article.story_id, record_value)
                         # The compacted view: a new consumer reads the latest version of every story from it.
                         tx.send(self._settings.topics.latest, article.story_id, record_value)

@@ -63,4 +63,5 @@ def build_article(
         translation_of=None,
         agency=find_agency(extracted.text, raw.entry.authors or extracted.authors),
         content_hash=content_hash,
+        backfill=raw.source == "backfill",
     )

@@ -51,8 +51,11 @@ class RawDocument(_Record):
     schema_version: Literal[1] = 1
     feed: FeedRef
     entry: FeedEntry
-    source: Literal["page", "feed"] = Field(
-        description="'page': html is the fetched article page; 'feed': the entry carried the full text."
+    source: Literal["page", "feed", "backfill"] = Field(
+        description=(
+            "'page': html is the fetched article page; 'feed': the entry carried the full text; "
+            "'backfill': a saved page (news-ingest backfill)."
+        )
     )
     url: str | None = Field(description="Final URL of the fetched page, after redirects.")
     html: str
@@ -96,6 +99,9 @@ class Article(_Record):
     translation_of: str | None
     agency: str | None
     content_hash: str = Field(description="sha256 of the normalized text, hex.")
+    backfill: bool = Field(
+        False, description="From saved pages (news-ingest backfill), not a live poll: possibly an old story."
+    )
 
 
 class DeadLetter(_Record):

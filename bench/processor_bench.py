@@ -1,0 +1,171 @@
+"""Processor throughput per core against its ceiling, trafilatura.extract alone, on the same pages, same run.
+
+Three measurements on the bench corpus (bench/corpus.py), each in CPU seconds of this process:
+
+1. ceiling: `trafilatura.extract(html, url=url)` per page;
+2. stages: `process_document` (extraction with metadata, update notes, identity and dedupe, language, normalizer);
+3. processor: the real processor role draining the pages from the raw topic on the local broker, in Kafka
+   transactions with the dedupe state (client threads included; the broker's own CPU is not counted).
+"""
+
+from __future__ import annotations
+
+import cProfile
+import io
+import pstats
+import threading
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+import trafilatura
+from kafka import KafkaProducer
+
+from bench.corpus import pages
+from ingest.config import Settings
+from ingest.health import Health
+from ingest.kafka import TransactionalProducer, ensure_topics, group_consumer
+from ingest.metrics import Metrics
+from ingest.processor import Processor
+from ingest.state import StateTable
+from processors.dedupe import StoryIndex
+from processors.language import LanguageDetector
+from processors.pipeline import Publish, process_document
+from processors.records import FeedEntry, FeedRef, RawDocument
+
+FEED = FeedRef(name="bench", url="https://bench.example/feed.xml")
+
+
+def raw_documents(corpus: list[tuple[str, str]]) -> list[RawDocument]:
+    at = datetime(2026, 11, 25, tzinfo=UTC)
+    return [
+        RawDocument(
+            feed=FEED,
+            entry=FeedEntry(
+                id=url, url=url, title=None, summary=None, authors=[], published_at=at, updated_at=None, language=None
+            ),
+            source="page",
+            url=url,
+            html=html,
+            content_type="text/html; charset=utf-8",
+            content_language=None,
+            fetched_at=at,
+        )
+        for url, html in corpus
+    ]
+
+
+def _cpu(function: Any) -> float:
+    started = time.process_time()
+    function()
+    return time.process_time() - started
+
+
+def ceiling(corpus: list[tuple[str, str]]) -> float:
+    return _cpu(lambda: [trafilatura.extract(html, url=url) for url, html in corpus])
+
+
+def stages(documents: list[RawDocument], *, profile: bool = False) -> tuple[float, str]:
+    detector = LanguageDetector()
+    state: dict[str, dict[str, Any]] = {}
+    index = StoryIndex(state)
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+
+    def run() -> None:
+        for document in documents:
+            outcome = process_document(document, detector=detector, index=index, now=now)
+            state.update(outcome.state_updates)
+            assert isinstance(outcome, Publish)
+
+    if not profile:
+        return _cpu(run), ""
+    profiler = cProfile.Profile()
+    cpu = _cpu(lambda: profiler.runcall(run))
+    out = io.StringIO()
+    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(18)
+    return cpu, out.getvalue()
+
+
+def processor(documents: list[RawDocument], bootstrap: str) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) for the processor role to drain `documents` from the raw topic."""
+    app_id = f"bench-{uuid.uuid4().hex[:8]}"
+    settings = Settings(
+        app_id=app_id,
+        instance_id="bench",
+        kafka={"bootstrap_servers": bootstrap},
+        topics={
+            "raw": f"{app_id}.raw",
+            "articles": f"{app_id}.articles",
+            "latest": f"{app_id}.latest",
+            "dlq": f"{app_id}.dlq",
+        },
+        processor={"batch_size": 100},
+    )
+    ensure_topics(settings)
+    feeder = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks="all")
+    for document in documents:
+        feeder.send(settings.topics.raw, key=document.url.encode(), value=document.to_json_bytes())
+    feeder.flush()
+    feeder.close()
+    state = StateTable(settings.kafka, settings.story_state_topic)
+    state.restore()
+    producer = TransactionalProducer(settings.kafka, f"{app_id}.processor.bench")
+    health = Health(600)
+    health.register("processor")
+    role = Processor(
+        settings,
+        consumer_factory=lambda: group_consumer(settings, settings.topics.raw, settings.processor_group),
+        producer=producer,
+        state=state,
+        detector=LanguageDetector(),
+        metrics=Metrics(),
+        health=health,
+        stop=threading.Event(),
+    )
+    try:
+        wall = time.monotonic()
+        cpu = _cpu(role.drain)
+        wall = time.monotonic() - wall
+    finally:
+        role.close()
+        producer.close()
+        state.close()
+    return cpu, wall
+
+
+def run(bootstrap: str, count: int = 600) -> dict[str, Any]:
+    corpus = pages(count)
+    documents = raw_documents(corpus)
+    ceiling(corpus[:20])  # warm-up: imports, caches
+    ceiling_cpu = ceiling(corpus)
+    stages_cpu, _ = stages(documents)
+    _, profile = stages(documents, profile=True)
+    processor_cpu, processor_wall = processor(documents, bootstrap)
+    pages_count = len(corpus)
+    return {
+        "pages": pages_count,
+        "mean_page_bytes": sum(len(html) for _, html in corpus) // pages_count,
+        "ceiling_pages_per_cpu_s": pages_count / ceiling_cpu,
+        "stages_pages_per_cpu_s": pages_count / stages_cpu,
+        "processor_pages_per_cpu_s": pages_count / processor_cpu,
+        "processor_pages_per_wall_s": pages_count / processor_wall,
+        "ratio_stages": ceiling_cpu / stages_cpu,
+        "ratio_processor": ceiling_cpu / processor_cpu,
+        "profile": profile,
+    }
+
+
+def articles(corpus: list[tuple[str, str]]) -> list[Any]:
+    """The articles the corpus yields (for the publishing benchmark's records)."""
+    detector = LanguageDetector()
+    state: dict[str, dict[str, Any]] = {}
+    index = StoryIndex(state)
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    found = []
+    for document in raw_documents(corpus):
+        outcome = process_document(document, detector=detector, index=index, now=now)
+        state.update(outcome.state_updates)
+        if isinstance(outcome, Publish):
+            found.append(outcome.article)
+    return found

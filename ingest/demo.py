@@ -13,10 +13,11 @@ import mimetypes
 import threading
 from collections.abc import Callable
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from ingest.config import KafkaSettings
+from ingest.endpoints import QuietHandler
 from ingest.kafka import partitions_of, reading_consumer
 from processors.records import Article
 
@@ -70,33 +71,22 @@ class SiteServer:
         return later if serve_later else path
 
 
-def _handler_for(site: SiteServer) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler_for(site: SiteServer) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             path = site.resolve(self.path)
             if path is None:
-                self._answer(404, b"not found\n", {"Content-Type": "text/plain"})
+                self.answer(404, b"not found\n", {"Content-Type": "text/plain"})
                 return
             body = path.read_bytes().replace(b"@BASE_URL@", site.base_url.encode())
             etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
             modified = formatdate(path.stat().st_mtime, usegmt=True)
             if self.headers.get("If-None-Match") == etag:
-                self._answer(304, b"", {"ETag": etag, "Last-Modified": modified})
+                self.answer(304, b"", {"ETag": etag, "Last-Modified": modified})
                 return
             stem = path.name.removesuffix(".next")
             content_type = _TYPES.get(Path(stem).suffix, mimetypes.guess_type(stem)[0] or "application/octet-stream")
-            self._answer(200, body, {"Content-Type": content_type, "ETag": etag, "Last-Modified": modified})
-
-        def _answer(self, status: int, body: bytes, headers: dict[str, str]) -> None:
-            self.send_response(status)
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.answer(200, body, {"Content-Type": content_type, "ETag": etag, "Last-Modified": modified})
 
     return Handler
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ingest.config import ServerSettings
+from ingest.endpoints import QuietHandler
 from ingest.metrics import Metrics
 
 
@@ -83,11 +84,11 @@ class HealthServer:
         self._server.server_close()
 
 
-def _handler_for(health: Health, metrics: Metrics) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler_for(health: Health, metrics: Metrics) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             if self.path == "/metrics":
-                self._send(200, generate_latest(metrics.registry), CONTENT_TYPE_LATEST)
+                self.answer(200, generate_latest(metrics.registry), {"Content-Type": CONTENT_TYPE_LATEST})
             elif self.path == "/healthz":
                 ok, ages = health.live()
                 self._json(ok, {"live": ok, "seconds_since_progress": ages})
@@ -98,19 +99,9 @@ def _handler_for(health: Health, metrics: Metrics) -> type[BaseHTTPRequestHandle
                 ok, flags = health.started()
                 self._json(ok, {"started": ok, "roles": flags})
             else:
-                self._send(404, b"not found\n", "text/plain")
+                self.answer(404, b"not found\n", {"Content-Type": "text/plain"})
 
         def _json(self, ok: bool, body: dict[str, object]) -> None:
-            self._send(200 if ok else 503, json.dumps(body).encode(), "application/json")
-
-        def _send(self, status: int, body: bytes, content_type: str) -> None:
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass  # probes every few seconds would drown the log
+            self.answer(200 if ok else 503, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     return Handler

@@ -24,10 +24,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 from ingest.config import Settings, WebSubSettings
+from ingest.endpoints import QuietHandler
 from ingest.feed_registry import NUDGE_PREFIX, host_partition
 from ingest.kafka import TransactionalProducer
 from ingest.politeness import PoliteFetcher
@@ -126,8 +127,8 @@ class CallbackServer:
         self._server.server_close()
 
 
-def _handler_for(settings: WebSubSettings, on_delivery: Callable[[str], None]) -> type[BaseHTTPRequestHandler]:
-    class Handler(BaseHTTPRequestHandler):
+def _handler_for(settings: WebSubSettings, on_delivery: Callable[[str], None]) -> type[QuietHandler]:
+    class Handler(QuietHandler):
         def do_GET(self) -> None:
             """Intent verification: echo the challenge for our own callbacks and a known mode."""
             feed_url = feed_of_callback(settings, self.path)
@@ -135,43 +136,34 @@ def _handler_for(settings: WebSubSettings, on_delivery: Callable[[str], None]) -
             mode = query.get("hub.mode", [""])[0]
             challenge = query.get("hub.challenge", [""])[0]
             if feed_url is None or mode not in ("subscribe", "unsubscribe") or not challenge:
-                self._send(404, b"unknown subscription\n")
+                self.answer(404, b"unknown subscription\n")
                 return
             log.info("websub verified", extra={"feed_url": feed_url, "mode": mode})
-            self._send(200, challenge.encode("utf-8"))
+            self.answer(200, challenge.encode("utf-8"))
 
         def do_POST(self) -> None:
             """Content distribution: a signed delivery for one of our callbacks nudges the feed's poller."""
             feed_url = feed_of_callback(settings, self.path)
             length = int(self.headers.get("Content-Length") or 0)
             if feed_url is None:
-                self._send(404, b"unknown subscription\n")
+                self.answer(404, b"unknown subscription\n")
                 return
             if length > MAX_DELIVERY_BYTES:
-                self._send(413, b"too large\n")
+                self.answer(413, b"too large\n")
                 return
             body = self.rfile.read(length)
             if not signature_valid(settings, body, self.headers.get("X-Hub-Signature")):
                 log.warning("websub delivery with a bad signature ignored", extra={"feed_url": feed_url})
-                self._send(403, b"bad signature\n")  # the spec says 2xx; an operator sees this one in logs too
+                self.answer(403, b"bad signature\n")  # the spec says 2xx; an operator sees this one in logs too
                 return
             try:
                 on_delivery(feed_url)
             except Exception:
                 log.exception("websub delivery not recorded", extra={"feed_url": feed_url})
-                self._send(503, b"try again\n")
+                self.answer(503, b"try again\n")
                 return
             log.info("websub delivery", extra={"feed_url": feed_url, "bytes": len(body)})
-            self._send(202, b"")
-
-        def _send(self, status: int, body: bytes) -> None:
-            self.send_response(status)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, format: str, *args: object) -> None:
-            pass
+            self.answer(202, b"")
 
     return Handler
 

@@ -49,8 +49,11 @@ class Harness:
         return self.poller.feed_state(feed)
 
     def poll(self, name: str) -> str:
+        """Poll one feed and commit, as the poller's loop does after its polls."""
         feed = next(f for f in self.settings.feeds if f.name == name)
-        return self.poller.poll_feed(feed)
+        outcome = self.poller.poll_feed(feed)
+        self.poller.flush()
+        return outcome
 
     def interval(self, name: str) -> float:
         state = self.state(name)

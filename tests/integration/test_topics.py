@@ -23,6 +23,7 @@ def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, 
         f"{app_id}.feed-state",
         f"{app_id}.story-state",
         f"{app_id}.feeds",
+        f"{app_id}.backfill-state",
     }
     assert set(json.loads(first.stdout)["created"]) == expected
     again = run_cli("topics", "create", "--config", str(config))
@@ -31,11 +32,14 @@ def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, 
     admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     try:
         described = admin.describe_topics(sorted(expected))
-        assert {t["name"]: len(t["partitions"]) for t in described} == dict.fromkeys(expected, 4)
+        # The backfill progress is one small table, read whole: one partition.
+        partitions = dict.fromkeys(expected, 4) | {f"{app_id}.backfill-state": 1}
+        assert {t["name"]: len(t["partitions"]) for t in described} == partitions
         resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in sorted(expected)]
         configs = admin.describe_configs(resources)["topic"]
         policies = {name: entries.get("cleanup.policy", {}).get("value", "delete") for name, entries in configs.items()}
     finally:
         admin.close()
     compacted = {f"{app_id}.articles.latest", f"{app_id}.feed-state", f"{app_id}.story-state", f"{app_id}.feeds"}
+    compacted.add(f"{app_id}.backfill-state")
     assert {name for name, policy in policies.items() if policy == "compact"} == compacted

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import multiprocessing
 import pstats
 import threading
 import time
@@ -142,6 +143,7 @@ def run(bootstrap: str, count: int = 600) -> dict[str, Any]:
     stages_cpu, _ = stages(documents)
     _, profile = stages(documents, profile=True)
     processor_cpu, processor_wall = processor(documents, bootstrap)
+    scaling = process_scaling(documents)
     pages_count = len(corpus)
     return {
         "pages": pages_count,
@@ -153,6 +155,7 @@ def run(bootstrap: str, count: int = 600) -> dict[str, Any]:
         "ratio_stages": ceiling_cpu / stages_cpu,
         "ratio_processor": ceiling_cpu / processor_cpu,
         "profile": profile,
+        "scaling": scaling,
     }
 
 
@@ -169,3 +172,28 @@ def articles(corpus: list[tuple[str, str]]) -> list[Any]:
         if isinstance(outcome, Publish):
             found.append(outcome.article)
     return found
+
+
+def _stage_chunk(documents: list[RawDocument]) -> int:
+    """A worker process's share: each document through the stages, with a state of its own."""
+    detector = LanguageDetector()
+    state: dict[str, dict[str, Any]] = {}
+    index = StoryIndex(state)
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    for document in documents:
+        state.update(process_document(document, detector=detector, index=index, now=now).state_updates)
+    return len(documents)
+
+
+def process_scaling(documents: list[RawDocument], processes: int = 2) -> dict[str, float]:
+    """Pages per wall second of the stages in 1 process and in `processes` processes (a pool, no Kafka)."""
+    started = time.monotonic()
+    _stage_chunk(documents)
+    one = len(documents) / (time.monotonic() - started)
+    chunks = [documents[i::processes] for i in range(processes)]
+    with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        pool.map(_stage_chunk, [chunk[:5] for chunk in chunks])  # start-up and imports, not measured
+        started = time.monotonic()
+        pool.map(_stage_chunk, chunks)
+        many = len(documents) / (time.monotonic() - started)
+    return {"processes": processes, "one_process_pages_per_s": one, "pool_pages_per_s": many, "speed_up": many / one}

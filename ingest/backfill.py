@@ -132,17 +132,10 @@ class Backfill:
         """One chunk of raw documents and the source's new position: one transaction."""
         feed = FeedRef(name=f"backfill:{source.path.name}", url=source.path.resolve().as_uri())
         self._state.stage({source.key: {"done": done}})
-        try:
-            with self._producer.transaction() as tx:
-                for page in batch:
-                    document = _raw_document(feed, page)
-                    tx.send(self._settings.topics.raw, entry_key(feed.url, document.entry), document.to_json_bytes())
-                for key, value in self._state.staged():
-                    tx.send(self._state.topic, key, value)
-        except BaseException:
-            self._state.discard()
-            raise
-        self._state.commit()
+        with self._state.transaction(self._producer) as tx:
+            for page in batch:
+                document = _raw_document(feed, page)
+                tx.send(self._settings.topics.raw, entry_key(feed.url, document.entry), document.to_json_bytes())
 
 
 def _raw_document(feed: FeedRef, page: SavedPage) -> RawDocument:

@@ -380,19 +380,12 @@ class Poller:
         outputs, self._pending_outputs = self._pending_outputs, []
         self._pending_feeds = 0
         topics = self._settings.topics
-        try:
-            with self._producer.transaction() as tx:
-                for _, output in outputs:
-                    if output.document is not None:
-                        tx.send(topics.raw, output.key, output.document)
-                    if output.dead_letter is not None:
-                        tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
-                for key, value in self._state.staged():
-                    tx.send(self._state.topic, key, value)
-        except BaseException:
-            self._state.discard()
-            raise
-        self._state.commit()
+        with self._state.transaction(self._producer) as tx:
+            for _, output in outputs:
+                if output.document is not None:
+                    tx.send(topics.raw, output.key, output.document)
+                if output.dead_letter is not None:
+                    tx.send(topics.dlq, output.key, output.dead_letter.to_json_bytes())
         self._metrics.transactions.labels("poller", "committed").inc()
         for feed, output in outputs:
             if output.document is not None:

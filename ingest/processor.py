@@ -99,7 +99,7 @@ class Processor:
         dead: list[DeadLetter] = []
         offsets: dict[TopicPartition, int] = {}
         try:
-            with self._producer.transaction() as tx:
+            with self._state.transaction(self._producer) as tx:
                 for record in records:
                     offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
                     outcome = self._process(record)
@@ -120,15 +120,11 @@ class Processor:
                         tx.send(self._settings.topics.articles, article.story_id, record_value)
                         # The compacted view: a new consumer reads the latest version of every story from it.
                         tx.send(self._settings.topics.latest, article.story_id, record_value)
-                for key, value in self._state.staged():
-                    tx.send(self._state.topic, key, value)
                 tx.send_offsets(offsets, self._consumer)
         except BaseException:
-            # The transaction is aborted; recover() starts again from the committed offsets.
-            self._state.discard()
+            # The transaction is aborted (and the staged state dropped); recover() starts from the committed offsets.
             self._metrics.transactions.labels("processor", "aborted").inc()
             raise
-        self._state.commit()
         self._metrics.transactions.labels("processor", "committed").inc()
         self._report(published, dead, len(records))
         self._update_lag()

@@ -13,12 +13,13 @@ import json
 import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from kafka import KafkaConsumer
 
 from ingest.config import KafkaSettings
-from ingest.kafka import partitions_of, reading_consumer
+from ingest.kafka import TransactionalProducer, partitions_of, reading_consumer
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +86,19 @@ class StateTable(Mapping[str, dict[str, Any]]):
         """The staged writes, encoded for the state topic (None is a tombstone)."""
         for key, value in self._overlay.items():
             yield key, None if value is _DELETED else json.dumps(value, separators=(",", ":")).encode("utf-8")
+
+    @contextmanager
+    def transaction(self, producer: TransactionalProducer) -> Iterator[TransactionalProducer]:
+        """A Kafka transaction that also carries the staged writes: kept when it commits, dropped when it aborts."""
+        try:
+            with producer.transaction() as tx:
+                yield tx
+                for key, value in self.staged():
+                    tx.send(self.topic, key, value)
+        except BaseException:
+            self.discard()
+            raise
+        self.commit()
 
     def commit(self) -> None:
         for key, value in self._overlay.items():

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from ingest.demo import SiteServer
-from tests.integration.support import log_events, read_topic, run_cli, topics, wait_until, write_config
+from tests.integration.support import http_get, log_events, read_topic, run_cli, topics, wait_until, write_config
 
 from .conftest import Worker, committed_count, exactly_once, provision, record_result
 from .corpus import page
@@ -81,6 +81,11 @@ def events(worker: Worker, message: str) -> list[dict[str, Any]]:
     return [event for event in log_events(worker.log.read_text()) if event.get("event") == message]
 
 
+def ready(worker: Worker) -> bool:
+    served = events(worker, "serving /metrics /healthz /readyz")
+    return bool(served) and http_get(f"http://127.0.0.1:{served[0]['port']}/readyz")[0] == 200
+
+
 def owned_partitions(worker: Worker) -> set[int]:
     assigned = events(worker, "feed partitions reassigned")
     return set(assigned[-1]["owned"]) if assigned else set()
@@ -111,6 +116,8 @@ def test_two_pollers_and_two_processors_share_the_work_and_hand_it_over(
         return all(owned) and set.union(*owned) == set(range(6))
 
     wait_until(balanced, 120, "both pollers holding feed partitions")
+    # Processors too: ready means holding partitions of the raw topic (a slow start would leave one idle).
+    wait_until(lambda: all(ready(p) for p in processors), 120, "both processors holding raw partitions")
     polled_before: list[int] = [len(events(p, "feed polled")) for p in pollers]
 
     for phase in range(1, PHASES + 1):

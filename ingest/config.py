@@ -154,6 +154,22 @@ class ProcessorSettings(_Section):
     stall_timeout_s: float = Field(60.0, gt=0, description="Replace a consumer that gets no records despite lag.")
 
 
+class DedupeSettings(_Section):
+    """Story identity (docs/dedupe.md). The thresholds' defaults come from `make bench-dedupe`."""
+
+    window_days: float = Field(
+        30.0, gt=0, description="A story not seen for this long is forgotten (its state evicted from the topic)."
+    )
+    near_duplicate_threshold: float = Field(
+        0.6, gt=0, le=1, description="Estimated Jaccard similarity above which a text is a known story's."
+    )
+    translation_threshold: float = Field(
+        0.55, gt=0, le=1, description="Anchor score above which a story is a translation of one in another language."
+    )
+    translation_window_days: float = Field(3.0, gt=0, description="How recent a story must be to be translated.")
+    sweep_interval_s: float = Field(3600.0, gt=0, description="How often expired stories are looked for.")
+
+
 class WebSubSettings(_Section):
     """WebSub (PubSubHubbub): hubs push "this feed changed" and the feed is polled at once. Off by default."""
 
@@ -198,6 +214,7 @@ class Settings(BaseSettings):
     processor: ProcessorSettings = ProcessorSettings()
     server: ServerSettings = ServerSettings()
     websub: WebSubSettings = WebSubSettings()
+    dedupe: DedupeSettings = DedupeSettings()
     feeds: list[FeedSettings] = Field(default_factory=list)
     feeds_opml: Path | None = None
 
@@ -218,6 +235,15 @@ class Settings(BaseSettings):
     @property
     def story_state_topic(self) -> str:
         return f"{self.app_id}.story-state"
+
+    @property
+    def extracted_topic(self) -> str:
+        """Between the two processing steps; one partition, so that every dedupe decision is taken in one order."""
+        return f"{self.app_id}.extracted"
+
+    @property
+    def dedupe_group(self) -> str:
+        return f"{self.app_id}.dedupe"
 
     @property
     def feed_registry_topic(self) -> str:

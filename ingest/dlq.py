@@ -6,7 +6,8 @@ offsets are committed in one transaction. Replaying a letter twice is harmless a
 repeats.
 
 - A letter whose payload is a raw document (stages extract, language, dedupe, normalize, process) goes back to
-  the raw topic as it is.
+  the raw topic as it is; one whose payload is an extracted document (the dedupe stage) goes back to
+  `<app_id>.extracted`.
 - A page that could not be fetched (stage fetch, payload the feed entry) is fetched again; if it still fails, a
   new dead letter records it, with one more attempt.
 - A feed that could not be read (stage parse) is not replayed: the poller reads the feed again on its schedule.
@@ -31,7 +32,7 @@ from ingest.kafka import TransactionalProducer, drain, partitions_of
 from ingest.metrics import Metrics
 from ingest.politeness import PoliteFetcher
 from ingest.poller import entry_key, fetch_page_document
-from processors.records import DeadLetter, FeedEntry, RawDocument
+from processors.records import DeadLetter, ExtractedDocument, FeedEntry, RawDocument
 
 
 @dataclass
@@ -74,7 +75,7 @@ class DeadLetterReplay:
     def run(self, *, from_beginning: bool) -> ReplayReport:
         if from_beginning:
             self._rewind_to_start()
-        drain(self._consumer, self._settings.topics.dlq, self._step, Event())
+        drain(self._consumer, self._settings.topics.dlq, self._step, Event(), self._settings.kafka)
         return self.report
 
     def _rewind_to_start(self) -> None:
@@ -114,12 +115,11 @@ class DeadLetterReplay:
             return []
         self.report.reasons[letter.reason] = self.report.reasons.get(letter.reason, 0) + 1
         key = record.key.decode("utf-8", "replace") if record.key else ""
-        topics = self._settings.topics
         try:
             if letter.stage in _FROM_RAW_DOCUMENT and letter.payload_encoding == "utf-8" and letter.payload:
-                document = RawDocument.model_validate_json(letter.payload)
+                sent = self._back_into_pipeline(key, letter.payload)
                 self.report.replayed += 1
-                return [(topics.raw, key, document.to_json_bytes())]
+                return [sent]
             if letter.stage == "fetch" and letter.feed and letter.payload:
                 entry = FeedEntry.model_validate_json(letter.payload)
                 if entry.url:
@@ -128,6 +128,14 @@ class DeadLetterReplay:
             pass
         self.report.not_replayable += 1
         return []
+
+    def _back_into_pipeline(self, key: str, payload: str) -> tuple[str, str, bytes]:
+        """A raw document goes back to the raw topic; one that failed in the dedupe stage, to the extracted topic."""
+        try:
+            return self._settings.topics.raw, key, RawDocument.model_validate_json(payload).to_json_bytes()
+        except ValidationError:
+            document = ExtractedDocument.model_validate_json(payload)
+            return self._settings.extracted_topic, key, document.to_json_bytes()
 
     def _refetch(self, letter: DeadLetter, entry: FeedEntry) -> list[tuple[str, str, bytes]]:
         assert letter.feed is not None

@@ -250,21 +250,44 @@ def reading_consumer(settings: KafkaSettings, **options: Any) -> KafkaConsumer:
         return KafkaConsumer(
             **client_options(settings),
             enable_auto_commit=False,
-            isolation_level="read_committed",
-            **({"group_id": None} | options),
+            **({"group_id": None, "isolation_level": "read_committed"} | options),
         )
     except KafkaTimeoutError as exc:
         raise _unavailable(settings, exc) from exc
 
 
+def written_end(settings: KafkaSettings, partitions: list[TopicPartition]) -> dict[TopicPartition, int]:
+    """Where a read_committed reader of `partitions` has seen everything committed so far: the high watermarks.
+
+    A read_committed consumer's end_offsets is the last stable offset, which trails a commit until the transaction
+    coordinator has written its markers into the partition (asynchronously, after the producer's commit returns):
+    asked right after a commit, it can leave out what was just committed. A reader reaches the high watermark once
+    every transaction below it is settled: at once for ours, after the transaction timeout for a dead writer's.
+    """
+    consumer = reading_consumer(settings, isolation_level="read_uncommitted")
+    try:
+        return dict(consumer.end_offsets(partitions))
+    finally:
+        consumer.close()
+
+
 def drain(
-    consumer: KafkaConsumer, topic: str, step: Callable[[], int], stop: Event, idle_timeout_s: float = 30.0
+    consumer: KafkaConsumer,
+    topic: str,
+    step: Callable[[], int],
+    stop: Event,
+    settings: KafkaSettings,
+    idle_timeout_s: float | None = None,
 ) -> None:
     """Run `step` until this group member has read every partition of `topic` up to its end as of now.
 
-    For one-shot runs (`--once`, `dlq replay`) where this process is the group's only member.
+    For one-shot runs (`--once`, `dlq replay`) where this process is the group's only member. Without progress for
+    `idle_timeout_s` (by default the transaction timeout and 30 s more: a dead writer's open transaction holds
+    readers back that long) it gives up with TimeoutError.
     """
-    end = consumer.end_offsets(partitions_of(consumer, topic))
+    end = written_end(settings, partitions_of(consumer, topic))
+    if idle_timeout_s is None:
+        idle_timeout_s = settings.transaction_timeout_ms / 1000 + 30
     deadline = time.monotonic() + idle_timeout_s
     while not stop.is_set():
         progressed = step()
@@ -298,6 +321,7 @@ def ensure_topics(settings: Settings) -> list[str]:
         NewTopic(settings.topics.latest, kafka.partitions, kafka.replication_factor, topic_configs=large | compacted),
         NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor, topic_configs=letters),
         NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
+        NewTopic(settings.extracted_topic, 1, kafka.replication_factor, topic_configs=large | kept),
         NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.feed_registry_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
         NewTopic(settings.backfill_state_topic, 1, kafka.replication_factor, topic_configs=compacted),

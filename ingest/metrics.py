@@ -46,7 +46,7 @@ class Metrics:
         )
         self.dedupe_decisions = Counter(
             "news_ingest_dedupe_decisions",
-            "Dedupe decisions: new, revision, repeat.",
+            "Dedupe decisions: new, duplicate (syndicated copy), translation, revision, repeat.",
             ["decision"],
             registry=r,
         )

@@ -1,8 +1,14 @@
-"""The processor role: raw documents in, articles out, in Kafka transactions.
+"""The processor role: two steps, each a consume-transform-produce loop in Kafka transactions.
 
-One transaction per polled batch carries the published articles, the dead letters, the dedupe-state writes and the
-consumer offsets, so a processor killed at any instant neither loses nor repeats an article: the next owner of the
-partition starts after the last committed batch, with the state that batch left.
+1. `Extraction` (group `<app_id>.processor`, the raw topic's partitions shared by the replicas): page in,
+   `ExtractedDocument` out to `<app_id>.extracted`. The costly part, in parallel.
+2. `Deduplication` (group `<app_id>.dedupe`, the single partition of `<app_id>.extracted`): decides each document's
+   story against the dedupe state and publishes the articles. One replica holds the partition at a time and the
+   others keep their copy of the state warm, so every decision is taken in one order, as one process would.
+
+One transaction per polled batch carries the output records, the dead letters, the state writes and the consumer
+offsets, so a replica killed at any instant neither loses nor repeats an article: the next owner of the partition
+starts after the last committed batch, with the state that batch left.
 """
 
 from __future__ import annotations
@@ -11,58 +17,100 @@ import logging
 import time
 from collections.abc import Callable
 from contextlib import suppress
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from threading import Event
-from typing import Any
+from typing import Any, Protocol, TypeVar
 from urllib.parse import urlsplit
 
 from kafka import KafkaConsumer, TopicPartition
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from ingest.config import Settings
 from ingest.health import Health
 from ingest.kafka import ConsumerStalled, TransactionalProducer, drain
 from ingest.metrics import Metrics
 from ingest.state import StateTable
-from processors.dedupe import NewStory, StoryIndex
+from processors.dedupe import NewStory, Revision, StoryIndex, expired
 from processors.errors import BadRecord, EmptyText, Rejected
 from processors.language import UNDETERMINED, LanguageDetector
-from processors.pipeline import Failed, Outcome, Publish, process_document, with_attempts
-from processors.records import DeadLetter, RawDocument, Stage
+from processors.pipeline import Failed, Publish, decide_document, extract_document, with_attempts
+from processors.records import DeadLetter, ExtractedDocument, FeedRef, RawDocument, Stage
 
 log = logging.getLogger(__name__)
 
 # How often an idle processor asks the broker whether records are waiting for it.
 _LAG_CHECK_S = 10.0
 
+Send = tuple[str, str, bytes]
+
+
+@dataclass
+class Handled:
+    """What one input record becomes: records to send, state to write, and what to log once committed."""
+
+    sends: list[Send] = field(default_factory=list)
+    state_updates: dict[str, dict[str, Any] | None] = field(default_factory=dict)
+    published: Publish | None = None
+
+
+class Step(Protocol):
+    """One step's transformation of a record; `Rejected` (or any error, after retries) makes a dead letter."""
+
+    role: str
+    topic: str
+    group: str
+    standby_is_ready: bool
+    """Whether a replica holding no partition is ready: a standby of the single-partition step is."""
+
+    def handle(self, value: bytes | None, now: datetime) -> Handled: ...
+
+    def payload_source(self, value: bytes | None) -> tuple[str | None, FeedRef | None]:
+        """(url, feed) of the record for its dead letter and logs, when it can be read."""
+        ...
+
+    def chores(self, now: datetime) -> dict[str, dict[str, Any] | None]:
+        """State writes due while idle (evictions)."""
+        ...
+
 
 class Processor:
+    """Runs one `Step` over its topic in the step's consumer group, a transaction per polled batch."""
+
     def __init__(
         self,
         settings: Settings,
+        step: Step,
         *,
         consumer_factory: Callable[[], KafkaConsumer],
         producer: TransactionalProducer,
-        state: StateTable,
-        detector: LanguageDetector,
         metrics: Metrics,
         health: Health,
         stop: Event,
+        state: StateTable | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._stop = stop
         self._settings = settings
+        self._step = step
         self._consumer_factory = consumer_factory
         self._consumer = consumer_factory()
         self._producer = producer
         self._state = state
-        self._index = StoryIndex(state)
-        self._detector = detector
         self._metrics = metrics
         self._health = health
         self._clock = clock
         self._idle_since = time.monotonic()
         self._last_lag_check = time.monotonic()
+        self._assigned: set[TopicPartition] = set()
+
+    @property
+    def role(self) -> str:
+        return self._step.role
+
+    @property
+    def state(self) -> StateTable | None:
+        return self._state
 
     def recover(self) -> None:
         """After a broker error: new clients, and the state as the topic has it.
@@ -72,8 +120,10 @@ class Processor:
         """
         self.close()
         self._producer.reset()
-        self._state.restore()
+        if self._state is not None:
+            self._state.restore()
         self._consumer = self._consumer_factory()
+        self._assigned = set()
         self._idle_since = time.monotonic()
 
     def close(self) -> None:
@@ -81,117 +131,111 @@ class Processor:
             self._consumer.close()
 
     def drain(self) -> None:
-        """Process until every partition of the raw topic is read up to its end as of now (for --once)."""
-        drain(self._consumer, self._settings.topics.raw, self.step, self._stop)
+        """Process until every partition of the topic is read up to its end as of now (for --once)."""
+        drain(self._consumer, self._step.topic, self.step, self._stop, self._settings.kafka)
 
     def step(self) -> int:
         """Poll one batch and process it in one transaction; return how many records it held."""
-        self._health.beat("processor")
+        self._health.beat(self.role)
         batches = self._consumer.poll(timeout_ms=self._settings.processor.poll_timeout_ms)
-        self._health.set_ready("processor", bool(self._consumer.assignment()))
-        self._state.refresh()
+        assignment = set(self._consumer.assignment())
+        self._health.set_ready(self.role, bool(assignment) or self._step.standby_is_ready)
+        if self._state is not None:
+            if assignment - self._assigned:
+                # Work taken over from another replica: what it committed last must be in our state before we go
+                # on from its offsets (a standby's copy may trail the topic by a poll).
+                self._state.catch_up(progress=lambda: self._health.beat(self.role))
+            else:
+                self._state.refresh()
+        self._assigned = assignment
         records = [record for partition in batches.values() for record in partition]
         if not records:
             self._check_stalled()
+            self._housekeeping()
             return 0
         self._idle_since = time.monotonic()
         published: list[Publish] = []
         dead: list[DeadLetter] = []
         offsets: dict[TopicPartition, int] = {}
         try:
-            with self._state.transaction(self._producer) as tx:
+            with self._transaction() as tx:
                 for record in records:
                     offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
-                    outcome = self._process(record)
-                    if isinstance(outcome, DeadLetter):
-                        dead.append(outcome)
-                        tx.send(self._settings.topics.dlq, _key(record), outcome.to_json_bytes())
+                    handled = self._handle(record)
+                    if isinstance(handled, DeadLetter):
+                        dead.append(handled)
+                        tx.send(self._settings.topics.dlq, _key(record), handled.to_json_bytes())
                         continue
-                    self._state.stage(outcome.state_updates)
-                    if isinstance(outcome, Publish):
-                        published.append(outcome)
-                        article = outcome.article
-                        record_value = article.to_json_bytes()
-                        backfill_topic = self._settings.topics.backfill
-                        if article.backfill and backfill_topic:
-                            # Old stories from saved pages: their own topic, so live consumers are not surprised.
-                            tx.send(backfill_topic, article.story_id, record_value)
-                            continue
-                        tx.send(self._settings.topics.articles, article.story_id, record_value)
-                        # The compacted view: a new consumer reads the latest version of every story from it.
-                        tx.send(self._settings.topics.latest, article.story_id, record_value)
+                    if self._state is not None:
+                        self._state.stage(handled.state_updates)
+                    for topic, key, value in handled.sends:
+                        tx.send(topic, key, value)
+                    if handled.published is not None:
+                        published.append(handled.published)
                 tx.send_offsets(offsets, self._consumer)
         except BaseException:
             # The transaction is aborted (and the staged state dropped); recover() starts from the committed offsets.
-            self._metrics.transactions.labels("processor", "aborted").inc()
+            self._metrics.transactions.labels(self.role, "aborted").inc()
             raise
-        self._metrics.transactions.labels("processor", "committed").inc()
+        self._metrics.transactions.labels(self.role, "committed").inc()
         self._report(published, dead, len(records))
         self._update_lag()
         return len(records)
 
-    def _process(self, record: Any) -> Outcome | DeadLetter:
+    def _transaction(self) -> Any:
+        return self._state.transaction(self._producer) if self._state is not None else self._producer.transaction()
+
+    def _housekeeping(self) -> None:
+        """While idle: the step's periodic chores (the dedupe step evicts expired stories), in their own transaction."""
+        if self._state is None or not self._consumer.assignment():
+            return
+        updates = self._step.chores(datetime.fromtimestamp(self._clock(), UTC))
+        if updates:
+            with self._state.transaction(self._producer):
+                self._state.stage(updates)
+            log.info("expired stories evicted", extra={"entries": len(updates)})
+
+    def _handle(self, record: Any) -> Handled | DeadLetter:
         now = datetime.fromtimestamp(self._clock(), UTC)
-        raw: RawDocument | None = None
+
+        def failed(error: Exception, attempt: int) -> None:
+            url, feed = self._step.payload_source(record.value)
+            log.exception(
+                "unexpected processing error",
+                extra={"url": url, "feed": feed.name if feed else None, "attempt": attempt, "role": self.role},
+            )
+
         try:
-            raw = _decode(record.value)
-            document = raw
             result = with_attempts(
-                lambda: process_document(document, detector=self._detector, index=self._index, now=now),
+                lambda: self._step.handle(record.value, now),
                 max_attempts=self._settings.processor.max_attempts,
-                on_error=lambda error, attempt: log.exception(
-                    "unexpected processing error",
-                    extra={"url": document.url, "feed": document.feed.name, "attempt": attempt},
-                ),
+                on_error=failed,
             )
         except Rejected as rejection:
-            self._count_quality(raw, rejection)
-            return self._dead_letter(record, raw, rejection.reason, str(rejection), rejection.stage, now)
+            return self._dead_letter(record, rejection.reason, str(rejection), rejection.stage, now)
         if isinstance(result, Failed):
             # Anything but a rejection is a bug, not bad input; after a few tries the record is quarantined (with
             # the traceback logged) so that one bad page cannot stop the partition.
             error = result.error
-            return self._dead_letter(record, raw, type(error).__name__, str(error), "process", now, result.attempts)
-        self._count_quality(raw, None, result)
-        self._metrics.dedupe_decisions.labels(_decision_name(result)).inc()
+            stage: Stage = "process" if self.role == "processor" else "dedupe"
+            return self._dead_letter(record, type(error).__name__, str(error), stage, now, result.attempts)
         return result
 
     def _dead_letter(
-        self,
-        record: Any,
-        raw: RawDocument | None,
-        reason: str,
-        detail: str,
-        stage: Stage,
-        now: datetime,
-        attempts: int = 1,
+        self, record: Any, reason: str, detail: str, stage: Stage, now: datetime, attempts: int = 1
     ) -> DeadLetter:
+        url, feed = self._step.payload_source(record.value)
         return DeadLetter.of(
             max_payload=self._settings.kafka.max_record_bytes,
             attempts=attempts,
             reason=reason,
             detail=detail,
             stage=stage,
-            source_url=raw.url if raw else None,
-            feed=raw.feed if raw else None,
+            source_url=url,
+            feed=feed,
             payload=record.value,
             failed_at=now,
         )
-
-    def _count_quality(
-        self, raw: RawDocument | None, rejection: Rejected | None, outcome: Outcome | None = None
-    ) -> None:
-        if raw is None:
-            return
-        domain = urlsplit(raw.url or raw.entry.url or raw.feed.url).hostname or "unknown"
-        self._metrics.extractions.labels(domain).inc()
-        if isinstance(rejection, EmptyText):
-            self._metrics.extraction_empty.labels(domain).inc()
-        if isinstance(outcome, Publish):
-            if outcome.article.published_at is None:
-                self._metrics.extraction_missing_date.labels(domain).inc()
-            if outcome.article.language == UNDETERMINED:
-                self._metrics.language_undetermined.labels(domain).inc()
 
     def _report(self, published: list[Publish], dead: list[DeadLetter], total: int) -> None:
         for item in published:
@@ -205,6 +249,8 @@ class Processor:
                     "language": article.language,
                     "feed": article.feed.name,
                     "url": article.url,
+                    "duplicate_of": article.duplicate_of,
+                    "translation_of": article.translation_of,
                 },
             )
         for letter in dead:
@@ -220,7 +266,7 @@ class Processor:
                 },
             )
         skipped = total - len(published) - len(dead)
-        if skipped:
+        if skipped and self.role == "dedupe":
             log.info("repeats skipped", extra={"count": skipped})
 
     def _check_stalled(self) -> None:
@@ -254,13 +300,107 @@ class Processor:
                 self._metrics.consumer_lag.labels(tp.topic, str(tp.partition)).set(lag)
 
 
-def _decode(value: bytes | None) -> RawDocument:
+class Extraction:
+    """Step 1: a raw document becomes an extracted document (text, language, identity, fingerprint)."""
+
+    role = "processor"
+    standby_is_ready = False
+
+    def __init__(
+        self, settings: Settings, detector: LanguageDetector, metrics: Metrics, *, group: str | None = None
+    ) -> None:
+        self.topic = settings.topics.raw
+        self.group = group or settings.processor_group
+        self._out = settings.extracted_topic
+        self._detector = detector
+        self._metrics = metrics
+
+    def payload_source(self, value: bytes | None) -> tuple[str | None, FeedRef | None]:
+        raw = _readable(RawDocument, value)
+        return (raw.url or raw.entry.url, raw.feed) if isinstance(raw, RawDocument) else (None, None)
+
+    def chores(self, now: datetime) -> dict[str, dict[str, Any] | None]:
+        return {}
+
+    def handle(self, value: bytes | None, now: datetime) -> Handled:
+        raw = _decode(RawDocument, value)
+        domain = urlsplit(raw.url or raw.entry.url or raw.feed.url).hostname or "unknown"
+        self._metrics.extractions.labels(domain).inc()
+        try:
+            document = extract_document(raw, detector=self._detector)
+        except EmptyText:
+            self._metrics.extraction_empty.labels(domain).inc()
+            raise
+        if document.published_at is None and raw.entry.published_at is None:
+            self._metrics.extraction_missing_date.labels(domain).inc()
+        if document.language == UNDETERMINED:
+            self._metrics.language_undetermined.labels(domain).inc()
+        return Handled(sends=[(self._out, document.identities[0], document.to_json_bytes())])
+
+
+class Deduplication:
+    """Step 2: an extracted document is decided against the dedupe state and, unless a repeat, published."""
+
+    role = "dedupe"
+    standby_is_ready = True
+
+    def __init__(self, settings: Settings, index: StoryIndex, state: StateTable, metrics: Metrics) -> None:
+        self.topic = settings.extracted_topic
+        self.group = settings.dedupe_group
+        self._topics = settings.topics
+        self._dedupe = settings.dedupe
+        self._index = index
+        self._state = state
+        self._metrics = metrics
+        self._next_sweep = 0.0
+
+    def payload_source(self, value: bytes | None) -> tuple[str | None, FeedRef | None]:
+        document = _readable(ExtractedDocument, value)
+        return (document.url, document.feed) if isinstance(document, ExtractedDocument) else (None, None)
+
+    def handle(self, value: bytes | None, now: datetime) -> Handled:
+        outcome = decide_document(_decode(ExtractedDocument, value), index=self._index, now=now)
+        self._metrics.dedupe_decisions.labels(_decision_name(outcome)).inc()
+        handled = Handled(state_updates=dict(outcome.state_updates))
+        if not isinstance(outcome, Publish):
+            return handled
+        article = outcome.article
+        value_bytes = article.to_json_bytes()
+        handled.published = outcome
+        if article.backfill and self._topics.backfill:
+            # Old stories from saved pages: their own topic, so live consumers are not surprised.
+            handled.sends.append((self._topics.backfill, article.story_id, value_bytes))
+        else:
+            handled.sends.append((self._topics.articles, article.story_id, value_bytes))
+            # The compacted view: a new consumer reads the latest version of every story from it.
+            handled.sends.append((self._topics.latest, article.story_id, value_bytes))
+        return handled
+
+    def chores(self, now: datetime) -> dict[str, dict[str, Any] | None]:
+        """Tombstones for the stories not seen within the window (at most once per sweep interval)."""
+        if time.monotonic() < self._next_sweep:
+            return {}
+        self._next_sweep = time.monotonic() + self._dedupe.sweep_interval_s
+        return dict(expired(self._state, before=now - timedelta(days=self._dedupe.window_days)))
+
+
+def _readable(model: type[BaseModel], value: bytes | None) -> BaseModel | None:
+    try:
+        return model.model_validate_json(value) if value is not None else None
+    except ValidationError:
+        return None
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def _decode(model: type[M], value: bytes | None) -> M:
     if value is None:
         raise BadRecord("the record has no value")
     try:
-        return RawDocument.model_validate_json(value)
+        return model.model_validate_json(value)
     except ValidationError as error:
-        raise BadRecord(f"not a RawDocument: {error.error_count()} error(s): {error.errors()[0]['msg']}") from None
+        raise BadRecord(f"not a {model.__name__}: {error.error_count()} error(s): {error.errors()[0]['msg']}") from None
 
 
 def _key(record: Any) -> str:
@@ -269,5 +409,12 @@ def _key(record: Any) -> str:
 
 def _decision_name(outcome: Any) -> str:
     if isinstance(outcome, Publish):
-        return "new" if isinstance(outcome.decision, NewStory) else "revision"
+        decision = outcome.decision
+        if isinstance(decision, Revision):
+            return "revision"
+        if isinstance(decision, NewStory) and decision.duplicate_of:
+            return "duplicate"
+        if isinstance(decision, NewStory) and decision.translation_of:
+            return "translation"
+        return "new"
     return "repeat"

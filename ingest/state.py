@@ -14,16 +14,24 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 from kafka import KafkaConsumer
 
 from ingest.config import KafkaSettings
-from ingest.kafka import TransactionalProducer, partitions_of, reading_consumer
+from ingest.kafka import TransactionalProducer, partitions_of, reading_consumer, written_end
 
 log = logging.getLogger(__name__)
 
 _DELETED = None
+
+
+class Observer(Protocol):
+    """Something derived from the table (an index) that must follow what the table shows."""
+
+    def observe(self, key: str, value: Mapping[str, Any] | None) -> None: ...
+
+    def forget_all(self) -> None: ...
 
 
 class StateTable(Mapping[str, dict[str, Any]]):
@@ -33,6 +41,11 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self._base: dict[str, dict[str, Any]] = {}
         self._overlay: dict[str, dict[str, Any] | None] = {}
         self._consumer: KafkaConsumer | None = None
+        self._observers: list[Observer] = []
+
+    def watch(self, observer: Observer) -> None:
+        """Tell `observer` of every change to what the table shows: staged, committed, discarded, restored."""
+        self._observers.append(observer)
 
     def restore(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
         """Read the topic from the start to its current end; return how many records were applied.
@@ -43,6 +56,8 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self.close()
         self._base.clear()
         self._overlay.clear()
+        for observer in self._observers:
+            observer.forget_all()
         consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
         partitions = partitions_of(consumer, self.topic)
         consumer.assign(partitions)
@@ -60,7 +75,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
         """
         consumer = self._tailing()
         partitions = sorted(consumer.assignment())
-        end = consumer.end_offsets(partitions)
+        end = written_end(self._kafka, partitions)
         applied = 0
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < end[tp] for tp in partitions):
@@ -81,6 +96,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
 
     def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
         self._overlay.update(updates)
+        self._notify(updates.items())
 
     def staged(self) -> Iterator[tuple[str, bytes | None]]:
         """The staged writes, encoded for the state topic (None is a tombstone)."""
@@ -106,7 +122,14 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self._overlay.clear()
 
     def discard(self) -> None:
+        dropped = list(self._overlay)
         self._overlay.clear()
+        self._notify((key, self._base.get(key)) for key in dropped)
+
+    def _notify(self, changes: Iterator[tuple[str, Mapping[str, Any] | None]] | Any) -> None:
+        for key, value in changes:
+            for observer in self._observers:
+                observer.observe(key, value)
 
     def close(self) -> None:
         if self._consumer is not None:
@@ -127,6 +150,8 @@ class StateTable(Mapping[str, dict[str, Any]]):
             self._base.pop(key, None)
         else:
             self._base[key] = value
+        if key not in self._overlay:  # what the table shows for a staged key is the staged value
+            self._notify([(key, value)])
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         if key in self._overlay:

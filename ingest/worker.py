@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import Enum
 from types import FrameType
 
@@ -34,10 +34,11 @@ from ingest.kafka import (
 from ingest.metrics import Metrics
 from ingest.politeness import polite_fetcher
 from ingest.poller import Poller
-from ingest.processor import Processor
+from ingest.processor import Deduplication, Extraction, Processor
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from ingest.websub import CallbackServer, NudgeWriter
+from processors.dedupe import StoryIndex
 from processors.language import LanguageDetector
 
 log = logging.getLogger(__name__)
@@ -72,6 +73,8 @@ class Worker:
         self.health = Health(self.settings.server.liveness_timeout_s)
         for role in self.roles:
             self.health.register(role.value)
+        if Role.PROCESSOR in self.roles:
+            self.health.register("dedupe")  # the processor role's second step
 
     def run(self, *, once: bool) -> int:
         """Run until stopped (or, with `once`, until one poll of every feed is processed); return an exit code."""
@@ -90,19 +93,18 @@ class Worker:
             poller = self._poller(stack, shared=not once) if Role.POLLER in self.roles else None
             if poller is not None and settings.websub.enabled and not once:
                 self._websub_callbacks(stack)
-            processor = self._processor(stack) if Role.PROCESSOR in self.roles else None
+            steps = self._processor_steps(stack) if Role.PROCESSOR in self.roles else []
             if once:
                 if poller is not None:
                     poller.poll_all()
-                if processor is not None:
-                    processor.drain()
+                for step in steps:
+                    step.drain()
                 log.info("done", extra={"once": True})
                 return 0
             loops: list[_Loop] = []
             if poller is not None:
                 loops.append(_Loop("poller", poller.step, poller.recover))
-            if processor is not None:
-                loops.append(_Loop("processor", processor.step, processor.recover))
+            loops += [_Loop(step.role, step.step, step.recover) for step in steps]
             return self._run_loops(loops)
 
     def _poller(self, stack: ExitStack, *, shared: bool) -> Poller:
@@ -151,27 +153,10 @@ class Worker:
         stack.callback(server.close)
         log.info("serving websub callbacks", extra={"port": server.port})
 
-    def _processor(self, stack: ExitStack) -> Processor:
-        settings = self.settings
-        state = StateTable(settings.kafka, settings.story_state_topic)
-        state.restore(progress=lambda: self.health.beat("processor"))
-        stack.callback(state.close)
-        self.health.set_started("processor")
-        self.metrics.state_entries.labels("stories").set(len(state))
-        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
-        stack.callback(producer.close)
-        processor = Processor(
-            settings,
-            consumer_factory=lambda: group_consumer(settings, settings.topics.raw, settings.processor_group),
-            producer=producer,
-            state=state,
-            detector=LanguageDetector(),
-            metrics=self.metrics,
-            health=self.health,
-            stop=self.stop,
-        )
-        stack.callback(processor.close)
-        return processor
+    def _processor_steps(self, stack: ExitStack) -> list[Processor]:
+        steps = processor_steps(self.settings, stack, self.metrics, self.health, self.stop)
+        self.metrics.state_entries.labels("stories").set(len(steps[1].state or ()))
+        return steps
 
     def _run_loops(self, loops: list[_Loop]) -> int:
         """Run each role's loop in a thread until a signal or a failure, then give them the grace period."""
@@ -249,6 +234,54 @@ class Worker:
         signal.signal(signal.SIGINT, request_stop)
 
 
+def processor_steps(
+    settings: Settings,
+    stack: ExitStack,
+    metrics: Metrics,
+    health: Health,
+    stop: threading.Event,
+    *,
+    extraction_group: str | None = None,
+) -> list[Processor]:
+    """The processor role's two steps (extraction, then deduplication), their clients closed by `stack`.
+
+    The dedupe state is restored (and the indexes built from it) before the steps are returned.
+    """
+    dedupe = settings.dedupe
+    state = StateTable(settings.kafka, settings.story_state_topic)
+    index = StoryIndex(
+        state,
+        near_duplicate_threshold=dedupe.near_duplicate_threshold,
+        translation_threshold=dedupe.translation_threshold,
+        translation_window=timedelta(days=dedupe.translation_window_days),
+    )
+    state.watch(index)
+    state.restore(progress=lambda: health.beat("dedupe"))
+    stack.callback(state.close)
+    health.set_started("processor")
+    health.set_started("dedupe")
+    steps: list[Processor] = []
+    for step, stateful in (
+        (Extraction(settings, LanguageDetector(), metrics, group=extraction_group), None),
+        (Deduplication(settings, index, state, metrics), state),
+    ):
+        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.{step.role}.{settings.instance_id}")
+        stack.callback(producer.close)
+        processor = Processor(
+            settings,
+            step,
+            consumer_factory=lambda step=step: group_consumer(settings, step.topic, step.group),  # type: ignore[misc]
+            producer=producer,
+            state=stateful,
+            metrics=metrics,
+            health=health,
+            stop=stop,
+        )
+        stack.callback(processor.close)
+        steps.append(processor)
+    return steps
+
+
 def replay_dead_letters(
     settings: Settings, *, reasons: set[str], stages: set[str], from_beginning: bool
 ) -> ReplayReport:
@@ -312,25 +345,11 @@ def reprocess(settings: Settings, *, since: datetime | None) -> ReprocessReport:
     if since is not None:
         start_group_at(settings, group, settings.topics.raw, since)
     with ExitStack() as stack:
-        state = StateTable(settings.kafka, settings.story_state_topic)
-        state.restore()
-        stack.callback(state.close)
-        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.reprocess.{settings.instance_id}")
-        stack.callback(producer.close)
         health = Health(settings.server.liveness_timeout_s)
-        health.register("processor")
-        processor = Processor(
-            settings,
-            consumer_factory=lambda: group_consumer(settings, settings.topics.raw, group),
-            producer=producer,
-            state=state,
-            detector=LanguageDetector(),
-            metrics=metrics,
-            health=health,
-            stop=threading.Event(),
-        )
-        stack.callback(processor.close)
-        processor.drain()
+        for role in ("processor", "dedupe"):
+            health.register(role)
+        for step in processor_steps(settings, stack, metrics, health, threading.Event(), extraction_group=group):
+            step.drain()
 
     def total(name: str, **labels: str) -> int:
         return int(

@@ -1,24 +1,44 @@
-"""Is this document a new story, an exact repeat of one we know, or a new version of it?
+"""Is this document a new story, a copy of one, a translation of one, a repeat, or a new version of one?
 
-The decision is a pure function of the document and a read-only view of the dedupe state. The state is a flat
-key-value table (kept by the worker in a compacted Kafka topic):
+The decision is a pure function of the document and the dedupe state; the state is a flat key-value table (kept
+by the worker in a compacted Kafka topic, `<app_id>.story-state`):
 
 - ``alias:<identity key>`` -> ``{"story_id": ...}``: every URL / GUID a story has been seen under;
-- ``story:<story_id>``     -> a `StoryState`: the latest version and the hashes of recent versions.
+- ``story:<story_id>``     -> a `StoryState`: the latest version, its fingerprint and its relations.
+
+`StoryIndex` answers from that table plus two indexes derived from it (near duplicates, translations); it is kept
+in step with the table by `observe`, so restoring the table from its topic restores the indexes too.
+
+The order of the questions is the order of evidence: an identity (URL, GUID) beats content; content beats
+anchors. Where several stories answer, the most similar wins and ties go to the smaller story id, so every
+replica, given the same state, decides alike.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
-from processors.identity import story_id_for
+from processors.fingerprint import Fingerprint, containment, paragraph_changes
+from processors.identity import normalize_text, story_id_for
+from processors.near_duplicates import NearDuplicateIndex
+from processors.records import Changes
+from processors.translations import TranslationIndex
 
 RECENT_HASHES_KEPT = 8
+# Chosen with `make bench-dedupe` (docs/benchmarks.md): the estimated Jaccard similarity of word 3-shingles above
+# which a text is the same story as one we know (revisions, syndicated copies), and the anchor score above which
+# a story in another language is taken for its translation.
+NEAR_DUPLICATE_THRESHOLD = 0.6
+# A page of the same site that holds this share of a known story's text is its update (with paragraphs added).
+CONTAINED_THRESHOLD = 0.8
+TRANSLATION_THRESHOLD = 0.55
+DEFAULT_TRANSLATION_WINDOW = timedelta(days=3)
+_CANDIDATE_FLOOR = 0.35
 
 
 class StoryState(BaseModel):
@@ -33,16 +53,60 @@ class StoryState(BaseModel):
     title: str | None
     first_seen_at: datetime
     last_seen_at: datetime
+    site: str | None = None
+    language: str | None = None
+    cluster_id: str | None = None
+    duplicate_of: str | None = None
+    translation_of: str | None = None
+    paragraphs: tuple[str, ...] = ()
+    bands: tuple[int, ...] = ()
+    signature: str = ""
+    size: int = 0
+    anchors: tuple[str, ...] = ()
+
+    @property
+    def fingerprint(self) -> Fingerprint:
+        return Fingerprint(self.bands, bytes.fromhex(self.signature), self.paragraphs, self.size)
+
+    @property
+    def cluster(self) -> str:
+        return self.cluster_id or self.story_id
+
+    @property
+    def original(self) -> str:
+        """The story this one stands for in its cluster: what it copies or translates, else itself."""
+        return self.duplicate_of or self.translation_of or self.story_id
+
+
+@dataclass(frozen=True)
+class Document:
+    """What the decision needs to know of a document (computed by the extract stage)."""
+
+    identities: list[str]
+    content_hash: str
+    fingerprint: Fingerprint
+    title: str | None
+    site: str | None
+    language: str | None
+    anchors: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class NewStory:
     story_id: str
+    duplicate_of: str | None = None
+    translation_of: str | None = None
+    cluster_id: str | None = None
+    similarity: float | None = None
+
+    @property
+    def cluster(self) -> str:
+        return self.cluster_id or self.story_id
 
 
 @dataclass(frozen=True)
 class Repeat:
-    """Same story, same content as a version already published: nothing to publish."""
+    """Same story, nothing new to publish: the same text, or a trivial difference. The state learns new aliases."""
 
     story: StoryState
 
@@ -52,6 +116,8 @@ class Revision:
     """Same story, new content: published as version `previous.version + 1`."""
 
     previous: StoryState
+    changes: Changes
+    matched_by: str = "identity"
 
 
 Decision = NewStory | Repeat | Revision
@@ -66,10 +132,42 @@ def story_key(story_id: str) -> str:
 
 
 class StoryIndex:
-    """Read-only view of the dedupe state that answers `decide`."""
+    """The dedupe state, read-only, with the near-duplicate and translation indexes derived from it."""
 
-    def __init__(self, entries: Mapping[str, Mapping[str, Any] | None]) -> None:
+    def __init__(
+        self,
+        entries: Mapping[str, Mapping[str, Any] | None],
+        *,
+        near_duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD,
+        translation_threshold: float = TRANSLATION_THRESHOLD,
+        translation_window: timedelta = DEFAULT_TRANSLATION_WINDOW,
+    ) -> None:
         self._entries = entries
+        self._near_duplicate_threshold = near_duplicate_threshold
+        self._translation_threshold = translation_threshold
+        self.near_duplicates = NearDuplicateIndex()
+        self.translations = TranslationIndex(translation_window)
+        for key, value in entries.items():
+            self.observe(key, value)
+
+    def forget_all(self) -> None:
+        """Empty the derived indexes (the table is being restored from its topic)."""
+        self.near_duplicates = NearDuplicateIndex()
+        self.translations = TranslationIndex(self.translations.window)
+
+    def observe(self, key: str, value: Mapping[str, Any] | None) -> None:
+        """Keep the derived indexes in step with a write to the table (None: the key was deleted)."""
+        if not key.startswith("story:"):
+            return
+        story_id = key.removeprefix("story:")
+        if value is None:
+            self.near_duplicates.remove(story_id)
+            self.translations.remove(story_id)
+            return
+        story = StoryState.model_validate(value)
+        self.near_duplicates.add(story_id, story.fingerprint, story.site or "")
+        if story.language:
+            self.translations.add(story_id, story.language, story.anchors, story.first_seen_at)
 
     def story(self, story_id: str) -> StoryState | None:
         value = self._entries.get(story_key(story_id))
@@ -79,50 +177,129 @@ class StoryIndex:
         alias = self._entries.get(alias_key(identity))
         return self.story(str(alias["story_id"])) if alias else None
 
-    def decide(self, identities: list[str], content_hash: str) -> Decision:
-        """Match by the most specific identity first; the first match wins, so every replica decides alike."""
-        if not identities:
+    def decide(self, document: Document, now: datetime) -> Decision:
+        if not document.identities:
             raise ValueError("a document needs at least one identity key")
-        known = next((story for story in map(self.story_for, identities) if story is not None), None)
-        if known is None:
-            return NewStory(story_id_for(identities[0]))
-        if content_hash == known.content_hash or content_hash in known.recent_hashes:
-            return Repeat(known)
-        return Revision(known)
+        known = next((story for story in map(self.story_for, document.identities) if story is not None), None)
+        if known is not None:
+            return _same_story(known, document, "identity")
+        fingerprint = document.fingerprint
+        floor = min(self._near_duplicate_threshold, _CANDIDATE_FLOOR)
+        candidates = self.near_duplicates.matches(fingerprint, floor)
+        # A site that republishes a story under a new URL is updating it: most of the old text is in the new page,
+        # with paragraphs added (which lowers the similarity, not the containment). Another site's near copy is
+        # syndication.
+        same_site = [
+            match
+            for match in candidates
+            if document.site
+            and match.site == document.site
+            and (
+                match.similarity >= self._near_duplicate_threshold
+                or containment(match.similarity, match.size, fingerprint.size) >= CONTAINED_THRESHOLD
+            )
+        ]
+        matches = [match for match in candidates if match.similarity >= self._near_duplicate_threshold]
+        for match in same_site or matches:
+            story = self.story(match.story_id)
+            if story is None:
+                continue
+            if same_site:
+                return _same_story(story, document, "content")
+            return NewStory(
+                story_id_for(document.identities[0]),
+                duplicate_of=story.duplicate_of or story.story_id,
+                cluster_id=story.cluster,
+                similarity=round(match.similarity, 3),
+            )
+        return self._maybe_translation(document, now)
+
+    def _maybe_translation(self, document: Document, now: datetime) -> NewStory:
+        story_id = story_id_for(document.identities[0])
+        if not document.language or document.language == "und":
+            return NewStory(story_id)
+        self.translations.forget_before(now)
+        match = self.translations.best(document.language, document.anchors, self._translation_threshold)
+        original = self.story(match.story_id) if match else None
+        if match is None or original is None:
+            return NewStory(story_id)
+        return NewStory(
+            story_id,
+            translation_of=original.original,
+            cluster_id=original.cluster,
+            similarity=round(match.score, 3),
+        )
 
 
-def state_updates(
-    decision: Decision,
-    identities: list[str],
-    *,
-    content_hash: str,
-    title: str | None,
-    now: datetime,
-) -> dict[str, dict[str, Any]]:
+def _same_story(known: StoryState, document: Document, matched_by: str) -> Repeat | Revision:
+    """A document of a known story: a repeat unless a substantive paragraph or the title changed."""
+    if document.content_hash == known.content_hash or document.content_hash in known.recent_hashes:
+        return Repeat(known)
+    change = paragraph_changes(known.paragraphs, document.fingerprint.paragraphs)
+    title_changed = _comparable_title(document.title) != _comparable_title(known.title)
+    if known.paragraphs and change.added == change.removed == 0 and not title_changed:
+        return Repeat(known)  # whitespace, an ad line, a "most read" box: not a new version
+    changes = Changes(paragraphs_added=change.added, paragraphs_removed=change.removed, title_changed=title_changed)
+    return Revision(known, changes, matched_by)
+
+
+def _comparable_title(title: str | None) -> str:
+    return normalize_text(title or "").casefold()
+
+
+def state_updates(decision: Decision, document: Document, *, now: datetime) -> dict[str, dict[str, Any]]:
     """The state entries to write after `decision`: new aliases, and the story's new latest version."""
+    fingerprint = document.fingerprint
+    latest = {
+        "content_hash": document.content_hash,
+        "title": document.title,
+        "paragraphs": fingerprint.paragraphs,
+        "bands": fingerprint.bands,
+        "signature": fingerprint.signature.hex(),
+        "size": fingerprint.size,
+        "anchors": document.anchors,
+        "last_seen_at": now,
+    }
     if isinstance(decision, NewStory):
         story = StoryState(
             story_id=decision.story_id,
             version=1,
-            content_hash=content_hash,
-            recent_hashes=(content_hash,),
-            title=title,
+            recent_hashes=(document.content_hash,),
             first_seen_at=now,
-            last_seen_at=now,
+            site=document.site,
+            language=document.language,
+            cluster_id=decision.cluster_id,
+            duplicate_of=decision.duplicate_of,
+            translation_of=decision.translation_of,
+            **latest,
         )
     elif isinstance(decision, Revision):
         previous = decision.previous
         story = previous.model_copy(
             update={
                 "version": previous.version + 1,
-                "content_hash": content_hash,
-                "recent_hashes": (content_hash, *previous.recent_hashes)[:RECENT_HASHES_KEPT],
-                "title": title,
-                "last_seen_at": now,
+                "recent_hashes": (document.content_hash, *previous.recent_hashes)[:RECENT_HASHES_KEPT],
+                **latest,
             }
         )
     else:
         story = decision.story.model_copy(update={"last_seen_at": now})
-    updates: dict[str, dict[str, Any]] = {alias_key(key): {"story_id": story.story_id} for key in identities}
+    updates: dict[str, dict[str, Any]] = {alias_key(key): {"story_id": story.story_id} for key in document.identities}
     updates[story_key(story.story_id)] = story.model_dump(mode="json")
     return updates
+
+
+def expired(entries: Mapping[str, Mapping[str, Any] | None], *, before: datetime) -> dict[str, None]:
+    """Tombstones for the stories last seen before `before`, and for every alias that names them."""
+    gone = {
+        key.removeprefix("story:")
+        for key, value in entries.items()
+        if key.startswith("story:") and value and datetime.fromisoformat(str(value["last_seen_at"])) < before
+    }
+    if not gone:
+        return {}
+    tombstones: dict[str, None] = {story_key(story_id): None for story_id in gone}
+    for key, value in entries.items():
+        if key.startswith("alias:") and value and value.get("story_id") in gone:
+            tombstones[key] = None
+    return tombstones

@@ -1,19 +1,29 @@
-"""One raw document through every stage: extract, decide its story, detect the language, normalize."""
+"""One raw document through every stage, in two steps that run in two places.
+
+`extract_document` (extraction, update notes, identity, fingerprint, language) is the costly, parallel part: it
+runs in the processor group, a partition of the raw topic each. `decide_document` (dedupe, normalization) is cheap
+and must see every document in one order: it runs where the single partition of `<app_id>.extracted` is read
+(docs/architecture.md, "One order of decisions").
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
-from processors.dedupe import NewStory, Repeat, Revision, StoryIndex, state_updates
+from processors.agency import find_agency
+from processors.dedupe import Document, NewStory, Repeat, Revision, StoryIndex, state_updates
 from processors.errors import Rejected
 from processors.extract import extract_article
+from processors.fingerprint import Fingerprint, fingerprint
 from processors.identity import content_hash, identity_keys
 from processors.language import LanguageDetector
 from processors.normalize import build_article
-from processors.records import Article, RawDocument
+from processors.records import Article, ExtractedDocument, RawDocument
+from processors.translations import anchors
 from processors.update_notes import split_update_note
 
 
@@ -35,29 +45,75 @@ class Skip:
 Outcome = Publish | Skip
 
 
-def process_document(raw: RawDocument, *, detector: LanguageDetector, index: StoryIndex, now: datetime) -> Outcome:
-    """Turn a raw document into the article to publish, or a skip; raise `Rejected` for what cannot be."""
+def extract_document(raw: RawDocument, *, detector: LanguageDetector) -> ExtractedDocument:
+    """Everything about a document that does not depend on other documents; raise `Rejected` for what cannot be."""
     extracted = extract_article(raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type)
     # The editor's note is not article text: out of the text before it is hashed, into its own field.
     split = split_update_note(extracted.text)
-    extracted = replace(extracted, text=split.text)
+    text = split.text
     identities = identity_keys(
         feed_url=raw.feed.url,
         guid=raw.entry.id,
         urls=[extracted.canonical_url, raw.url, raw.entry.url],
     )
-    text_hash = content_hash(extracted.text)
-    decision = index.decide(identities, text_hash)
-    title = raw.entry.title or extracted.title
-    updates = state_updates(decision, identities, content_hash=text_hash, title=title, now=now)
+    language = detector.detect(text, declared=[extracted.declared_language, raw.content_language, raw.entry.language])
+    prints = fingerprint(text)
+    authors = raw.entry.authors or extracted.authors
+    return ExtractedDocument(
+        feed=raw.feed,
+        entry=raw.entry,
+        source=raw.source,
+        url=raw.url,
+        fetched_at=raw.fetched_at,
+        canonical_url=extracted.canonical_url,
+        title=raw.entry.title or extracted.title,
+        text=text,
+        authors=authors,
+        published_at=extracted.published_at,
+        modified_at=extracted.modified_at,
+        update_note=split.note,
+        language=language.language,
+        language_confidence=language.confidence,
+        agency=find_agency(text, authors),
+        identities=identities,
+        content_hash=content_hash(text),
+        site=_site(raw.url or raw.entry.url or extracted.canonical_url),
+        bands=list(prints.bands),
+        signature=prints.signature.hex(),
+        paragraphs=list(prints.paragraphs),
+        size=prints.size,
+        anchors=list(anchors(text)),
+    )
+
+
+def decide_document(document: ExtractedDocument, *, index: StoryIndex, now: datetime) -> Outcome:
+    """The document's story (new, copy, translation, revision or repeat) and, unless a repeat, its article."""
+    facts = Document(
+        identities=document.identities,
+        content_hash=document.content_hash,
+        fingerprint=Fingerprint(
+            tuple(document.bands), bytes.fromhex(document.signature), tuple(document.paragraphs), document.size
+        ),
+        title=document.title,
+        site=document.site,
+        language=document.language,
+        anchors=tuple(document.anchors),
+    )
+    decision = index.decide(facts, now)
+    updates = state_updates(decision, facts, now=now)
     if isinstance(decision, Repeat):
         return Skip(decision, updates)
-    language = detector.detect(
-        extracted.text,
-        declared=[extracted.declared_language, raw.content_language, raw.entry.language],
-    )
-    article = build_article(raw, extracted, language, decision, content_hash=text_hash, update_note=split.note, now=now)
-    return Publish(article, decision, updates)
+    return Publish(build_article(document, decision, now=now), decision, updates)
+
+
+def process_document(raw: RawDocument, *, detector: LanguageDetector, index: StoryIndex, now: datetime) -> Outcome:
+    """Both steps in one call (tests, benchmarks)."""
+    return decide_document(extract_document(raw, detector=detector), index=index, now=now)
+
+
+def _site(url: str | None) -> str | None:
+    host = urlsplit(url).hostname if url else None
+    return host.removeprefix("www.") if host else None
 
 
 T = TypeVar("T")

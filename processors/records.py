@@ -64,6 +64,38 @@ class RawDocument(_Record):
     fetched_at: datetime
 
 
+class ExtractedDocument(_Record):
+    """Internal topic `<app_id>.extracted`: a raw document after extraction, language detection and fingerprinting.
+
+    What the dedupe stage needs to decide the document's story and build its article, without the page.
+    """
+
+    schema_version: Literal[1] = 1
+    feed: FeedRef
+    entry: FeedEntry
+    source: Literal["page", "feed", "backfill"]
+    url: str | None
+    fetched_at: datetime
+    canonical_url: str | None
+    title: str | None
+    text: str
+    authors: list[str]
+    published_at: datetime | None
+    modified_at: datetime | None
+    update_note: str | None
+    language: str
+    language_confidence: float
+    agency: str | None
+    identities: list[str] = Field(description="Identity keys, most specific first.")
+    content_hash: str
+    site: str | None = Field(description="The host that published the page, without 'www.'.")
+    bands: list[int]
+    signature: str = Field(description="b-bit MinHash signature, hex.")
+    paragraphs: list[str]
+    size: int = Field(description="Distinct word shingles in the text.")
+    anchors: list[str]
+
+
 class Changes(_Record):
     """What a revision changed relative to the version it revises."""
 
@@ -93,10 +125,16 @@ class Article(_Record):
     fetched_at: datetime
     update_note: str | None
     revision_of: str | None = Field(description="version_id of the version this one revises.")
-    changes: Changes | None
-    duplicate_of: str | None = Field(description="story_id of the story this one copies (syndication).")
-    cluster_id: str | None
-    translation_of: str | None
+    changes: Changes | None = Field(description="What this version changed (None for version 1).")
+    duplicate_of: str | None = Field(
+        description="story_id of the story this one copies (syndication: the same text on another site)."
+    )
+    cluster_id: str = Field(
+        description="Shared by a story, its syndicated copies and its translations: the first one's story_id."
+    )
+    translation_of: str | None = Field(
+        description="story_id of the story (seen earlier, in another language) this one translates."
+    )
     agency: str | None
     content_hash: str = Field(description="sha256 of the normalized text, hex.")
     backfill: bool = Field(

@@ -21,7 +21,9 @@ import jsonschema
 import yaml
 from kafka import KafkaConsumer, TopicPartition
 
+from ingest.config import KafkaSettings
 from ingest.demo import SiteServer
+from ingest.kafka import written_end
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CLI = str(Path(sys.executable).parent / "news-ingest")
@@ -161,7 +163,9 @@ def read_topic(topic: str, *, timeout_s: float = 30, bootstrap: str = BOOTSTRAP)
             return []
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
+        # The high watermark, not the read_committed end (the last stable offset), which can trail a commit that
+        # just returned until its markers are written (ingest.kafka.written_end).
+        end = written_end(KafkaSettings(bootstrap_servers=bootstrap), partitions)
         records: list[Any] = []
         deadline = time.monotonic() + timeout_s
         while any(consumer.position(tp) < end[tp] for tp in partitions):

@@ -22,6 +22,7 @@ def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, 
         f"{app_id}.dlq",
         f"{app_id}.feed-state",
         f"{app_id}.story-state",
+        f"{app_id}.extracted",
         f"{app_id}.feeds",
         f"{app_id}.backfill-state",
     }
@@ -32,8 +33,9 @@ def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, 
     admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
     try:
         described = admin.describe_topics(sorted(expected))
-        # The backfill progress is one small table, read whole: one partition.
-        partitions = dict.fromkeys(expected, 4) | {f"{app_id}.backfill-state": 1}
+        # The backfill progress is one small table, read whole: one partition. The extracted documents are read
+        # in one order by the dedupe step: one partition.
+        partitions = dict.fromkeys(expected, 4) | {f"{app_id}.backfill-state": 1, f"{app_id}.extracted": 1}
         assert {t["name"]: len(t["partitions"]) for t in described} == partitions
         resources = [ConfigResource(ConfigResourceType.TOPIC, name) for name in sorted(expected)]
         configs = admin.describe_configs(resources)["topic"]

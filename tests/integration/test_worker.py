@@ -21,13 +21,16 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         wait_until(lambda: http_get(base + "/readyz")[0] == 200, 60, "the worker to be ready")
         status, body = http_get(base + "/healthz")
         assert status == 200 and json.loads(body)["live"] is True
-        assert json.loads(http_get(base + "/readyz")[1])["roles"] == {"poller": True, "processor": True}
+        roles = {"poller": True, "processor": True, "dedupe": True}
+        assert json.loads(http_get(base + "/readyz")[1])["roles"] == roles
         status, body = http_get(base + "/startupz")
-        assert status == 200 and json.loads(body) == {"started": True, "roles": {"poller": True, "processor": True}}
+        assert status == 200 and json.loads(body) == {"started": True, "roles": roles}
         expected = (
             'news_ingest_articles_published_total{language="id"} 2.0',
             'news_ingest_feed_polls_total{outcome="changed"} 4.0',
-            'news_ingest_dedupe_decisions_total{decision="new"} 8.0',
+            'news_ingest_dedupe_decisions_total{decision="new"} 7.0',
+            # The demo's Indonesian reprint of the English wire story, linked as its translation.
+            'news_ingest_dedupe_decisions_total{decision="translation"} 1.0',
             'news_ingest_fetch_seconds_count{kind="page"}',
             'news_ingest_extractions_total{domain="127.0.0.1"} 8.0',
             "news_ingest_consumer_lag{",

@@ -27,7 +27,7 @@ def article(**changes: object) -> Article:
         "revision_of": None,
         "changes": None,
         "duplicate_of": None,
-        "cluster_id": None,
+        "cluster_id": "s1",
         "translation_of": None,
         "agency": "AFP",
         "content_hash": "h",

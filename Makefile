@@ -13,7 +13,7 @@ TOOLS := .local/bin
 HELM_MODULE := helm.sh/helm/v3/cmd/helm@v3.22.0
 PROMTOOL_MODULE := github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
-.PHONY: help install bench tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
+.PHONY: help install bench bench-dedupe tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -63,7 +63,7 @@ deploy-check: tools ## the Dockerfile (hadolint), the Helm chart (lint, render, 
 	$(BIN)/pytest tests/deploy $(PYTEST_ARGS)
 
 integration: $(INSTALLED) kafka-up ## integration tests against the local broker and a loopback HTTP server
-	$(BIN)/pytest tests/integration $(PYTEST_ARGS)
+	$(BIN)/pytest -n 3 --dist loadfile tests/integration $(PYTEST_ARGS)
 
 faults: $(INSTALLED) kafka-up ## the fast subset of the fault suite (kill -9, broker restart, rescaling)
 	$(BIN)/pytest tests/faults $(PYTEST_ARGS)
@@ -75,6 +75,9 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 
 bench: $(INSTALLED) kafka-up ## run the benchmarks (about 8 minutes); writes docs/benchmarks.md and bench/results.json
 	$(BIN)/python -m bench.run
+
+bench-dedupe: $(INSTALLED) kafka-up ## story identity: precision/recall on 1,200 labelled pairs, index memory and lookups at 100k/1M, restore rate
+	$(BIN)/python -m bench.dedupe_run
 
 fix: $(INSTALLED) ## apply ruff's fixes and formatting (changes files)
 	$(BIN)/ruff check --fix .

@@ -26,7 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.corpus import pages
 from bench.processor_bench import raw_documents
-from processors.dedupe import NewStory, state_updates
+from processors.dedupe import Document, NewStory, StoryIndex, state_updates
 
 CLI = str(Path(sys.executable).parent / "news-ingest")
 
@@ -114,19 +114,41 @@ def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dic
 
 
 def _state_of(stories: int, queue: Any) -> None:
+    """The dedupe state of `stories` stories as a processor holds it: the table (two aliases and the story record,
+    with its fingerprint and anchors) and the near-duplicate and translation indexes built from it."""
+    import numpy as np
+
+    from bench.dedupe_corpus import background_stories
+    from processors.fingerprint import BANDS, SIGNATURE_BYTES, Fingerprint, fingerprint
+    from processors.translations import anchors
+
+    sample = background_stories(1)[0].text
+    template = fingerprint(sample)
+    sample_anchors = anchors(sample)
+    rng = np.random.default_rng(3)
     before = _rss_mib(os.getpid())
     state: dict[str, dict[str, Any]] = {}
+    index = StoryIndex(state)
     now = datetime(2026, 11, 25, tzinfo=UTC)
     for number in range(stories):
-        identities = [
-            f"url:https://site{number % 997}.example/news/{number}",
-            f"guid:https://site{number % 997}.example/rss#{number}",
-        ]
-        state.update(
-            state_updates(
-                NewStory(f"{number:020x}"), identities, content_hash=f"{number:064x}", title=f"Story {number}", now=now
-            )
+        site = f"site{number % 997}.example"
+        document = Document(
+            identities=[f"url:https://{site}/news/{number}", f"guid:https://{site}/rss#{number}"],
+            content_hash=f"{number:064x}",
+            fingerprint=Fingerprint(
+                tuple(rng.integers(0, 2**32, size=BANDS, dtype=np.uint64).tolist()),
+                rng.integers(0, 256, size=SIGNATURE_BYTES, dtype=np.uint8).tobytes(),
+                template.paragraphs,
+                template.size,
+            ),
+            title=f"Story {number}",
+            site=site,
+            language="en",
+            anchors=sample_anchors,
         )
+        for key, value in state_updates(NewStory(f"{number:020x}"), document, now=now).items():
+            state[key] = value
+            index.observe(key, value)
     queue.put((_rss_mib(os.getpid()) - before) * 2**20 / stories)
 
 

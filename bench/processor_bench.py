@@ -17,6 +17,7 @@ import pstats
 import threading
 import time
 import uuid
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from typing import Any
 
@@ -26,16 +27,22 @@ from kafka import KafkaProducer
 from bench.corpus import pages
 from ingest.config import Settings
 from ingest.health import Health
-from ingest.kafka import TransactionalProducer, ensure_topics, group_consumer
+from ingest.kafka import ensure_topics
 from ingest.metrics import Metrics
-from ingest.processor import Processor
-from ingest.state import StateTable
+from ingest.worker import build_processor
 from processors.dedupe import StoryIndex
 from processors.language import LanguageDetector
 from processors.pipeline import Publish, process_document
 from processors.records import FeedEntry, FeedRef, RawDocument
 
 FEED = FeedRef(name="bench", url="https://bench.example/feed.xml")
+
+
+def remember(state: dict[str, Any], index: StoryIndex, updates: dict[str, Any]) -> None:
+    """What the state table does for the processor: keep the write and tell the indexes."""
+    state.update(updates)
+    for key, value in updates.items():
+        index.observe(key, value)
 
 
 def raw_documents(corpus: list[tuple[str, str]]) -> list[RawDocument]:
@@ -76,7 +83,7 @@ def stages(documents: list[RawDocument], *, profile: bool = False) -> tuple[floa
     def run() -> None:
         for document in documents:
             outcome = process_document(document, detector=detector, index=index, now=now)
-            state.update(outcome.state_updates)
+            remember(state, index, outcome.state_updates)
             assert isinstance(outcome, Publish)
 
     if not profile:
@@ -109,29 +116,13 @@ def processor(documents: list[RawDocument], bootstrap: str) -> tuple[float, floa
         feeder.send(settings.topics.raw, key=document.url.encode(), value=document.to_json_bytes())
     feeder.flush()
     feeder.close()
-    state = StateTable(settings.kafka, settings.story_state_topic)
-    state.restore()
-    producer = TransactionalProducer(settings.kafka, f"{app_id}.processor.bench")
     health = Health(600)
     health.register("processor")
-    role = Processor(
-        settings,
-        consumer_factory=lambda: group_consumer(settings, settings.topics.raw, settings.processor_group),
-        producer=producer,
-        state=state,
-        detector=LanguageDetector(),
-        metrics=Metrics(),
-        health=health,
-        stop=threading.Event(),
-    )
-    try:
+    with ExitStack() as stack:
+        role = build_processor(settings, stack, Metrics(), health, threading.Event())
         wall = time.monotonic()
         cpu = _cpu(role.drain)
         wall = time.monotonic() - wall
-    finally:
-        role.close()
-        producer.close()
-        state.close()
     return cpu, wall
 
 
@@ -168,7 +159,7 @@ def articles(corpus: list[tuple[str, str]]) -> list[Any]:
     found = []
     for document in raw_documents(corpus):
         outcome = process_document(document, detector=detector, index=index, now=now)
-        state.update(outcome.state_updates)
+        remember(state, index, outcome.state_updates)
         if isinstance(outcome, Publish):
             found.append(outcome.article)
     return found
@@ -181,7 +172,7 @@ def _stage_chunk(documents: list[RawDocument]) -> int:
     index = StoryIndex(state)
     now = datetime(2026, 11, 25, tzinfo=UTC)
     for document in documents:
-        state.update(process_document(document, detector=detector, index=index, now=now).state_updates)
+        remember(state, index, process_document(document, detector=detector, index=index, now=now).state_updates)
     return len(documents)
 
 

@@ -109,10 +109,17 @@ def _parser() -> argparse.ArgumentParser:
     again = commands.add_parser(
         "reprocess",
         help="run the raw topic through the processors again (after an upgrade); changed results are new versions",
-        description="Raw pages are kept for topics.raw_retention_days. Unchanged results publish nothing.",
+        description=(
+            "Raw pages are kept for topics.raw_retention_days. Unchanged results publish nothing. The pages are "
+            "extracted again under a group of the run's own; the results are then decided in the processors' group: "
+            "by this process when the processors are stopped, by them with --extract-only."
+        ),
     )
     _config_argument(again)
     again.add_argument("--since", type=datetime.fromisoformat, help="ISO time: only raw pages fetched since then")
+    again.add_argument(
+        "--extract-only", action="store_true", help="leave the decisions to the running processors (live deployments)"
+    )
     again.set_defaults(command=_reprocess)
 
     schema = commands.add_parser("schema", help="print or write the JSON Schemas of the topics' records")
@@ -220,7 +227,7 @@ def _backfill(args: argparse.Namespace) -> int:
 
 def _reprocess(args: argparse.Namespace) -> int:
     since = args.since.replace(tzinfo=args.since.tzinfo or UTC) if args.since else None
-    report = reprocess(_settings(args), since=since)
+    report = reprocess(_settings(args), since=since, extract_only=args.extract_only)
     sys.stdout.write(json.dumps(asdict(report)) + "\n")
     return 0
 

@@ -242,10 +242,6 @@ class Settings(BaseSettings):
         return f"{self.app_id}.extracted"
 
     @property
-    def dedupe_group(self) -> str:
-        return f"{self.app_id}.dedupe"
-
-    @property
     def feed_registry_topic(self) -> str:
         """Its partitions are what the poller group divides: a feed belongs to the partition of its host."""
         return f"{self.app_id}.feeds"

@@ -107,7 +107,8 @@ def follow_articles(kafka: KafkaSettings, topic: str, stop: threading.Event, sho
 
 
 def describe(article: Article) -> str:
-    """One readable line per published version (two for a revision: what it revises and its note)."""
+    """One readable line per published version; a second for a revision (what it revises, its note), a copy or a
+    translation (the story it copies or translates)."""
     source = ", ".join(filter(None, [article.feed.name, article.agency]))
     line = (
         f"v{article.version:<2} {article.language:>3} {article.language_confidence:4.2f}  "
@@ -116,4 +117,8 @@ def describe(article: Article) -> str:
     if article.revision_of:
         note = f"; note: {article.update_note[:80]}..." if article.update_note else ""
         line += f"\n       revises {article.revision_of}{note}"
+    elif article.duplicate_of:
+        line += f"\n       copy of {article.duplicate_of}"
+    elif article.translation_of:
+        line += f"\n       translation of {article.translation_of}"
     return line

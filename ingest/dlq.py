@@ -75,7 +75,7 @@ class DeadLetterReplay:
     def run(self, *, from_beginning: bool) -> ReplayReport:
         if from_beginning:
             self._rewind_to_start()
-        drain(self._consumer, self._settings.topics.dlq, self._step, Event(), self._settings.kafka)
+        drain(self._consumer, [self._settings.topics.dlq], self._step, Event(), self._settings.kafka)
         return self.report
 
     def _rewind_to_start(self) -> None:

@@ -197,10 +197,11 @@ class TransactionalProducer:
             )
 
 
-def group_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsumer:
+def group_consumer(settings: Settings, topics: list[str], group_id: str) -> KafkaConsumer:
     """A consumer-group member reading only committed records; offsets are committed by transactions only.
 
-    Processors use it on the raw topic, pollers on the feed registry (to share the feeds), `dlq replay` on the DLQ.
+    Processors use it on the raw and extracted topics, pollers on the feed registry (to share the feeds),
+    `dlq replay` on the DLQ.
     """
     try:
         consumer = KafkaConsumer(
@@ -225,7 +226,7 @@ def group_consumer(settings: Settings, topic: str, group_id: str) -> KafkaConsum
         )
     except KafkaTimeoutError as exc:
         raise _unavailable(settings.kafka, exc) from exc
-    consumer.subscribe([topic])
+    consumer.subscribe(topics)
     return consumer
 
 
@@ -273,31 +274,36 @@ def written_end(settings: KafkaSettings, partitions: list[TopicPartition]) -> di
 
 def drain(
     consumer: KafkaConsumer,
-    topic: str,
+    topics: list[str],
     step: Callable[[], int],
     stop: Event,
     settings: KafkaSettings,
     idle_timeout_s: float | None = None,
 ) -> None:
-    """Run `step` until this group member has read every partition of `topic` up to its end as of now.
+    """Run `step` until this group member has read every partition of `topics` to its end, including what the
+    steps themselves wrote to those topics meanwhile (the processor's extraction feeds its dedupe step).
 
     For one-shot runs (`--once`, `dlq replay`) where this process is the group's only member. Without progress for
     `idle_timeout_s` (by default the transaction timeout and 30 s more: a dead writer's open transaction holds
     readers back that long) it gives up with TimeoutError.
     """
-    end = written_end(settings, partitions_of(consumer, topic))
+    partitions = [tp for topic in topics for tp in partitions_of(consumer, topic)]
     if idle_timeout_s is None:
         idle_timeout_s = settings.transaction_timeout_ms / 1000 + 30
+    end = written_end(settings, partitions)
     deadline = time.monotonic() + idle_timeout_s
     while not stop.is_set():
         progressed = step()
         assigned = consumer.assignment()
-        if len(assigned) == len(end) and all(consumer.position(tp) >= end[tp] for tp in assigned):
-            return
+        if len(assigned) == len(partitions) and all(consumer.position(tp) >= end[tp] for tp in assigned):
+            now = written_end(settings, partitions)
+            if now == end:
+                return
+            end = now  # the steps wrote more: go on to the new end
         if progressed:
             deadline = time.monotonic() + idle_timeout_s
         elif time.monotonic() > deadline:
-            raise TimeoutError(f"no progress on {topic} for {idle_timeout_s:.0f} s")
+            raise TimeoutError(f"no progress on {', '.join(topics)} for {idle_timeout_s:.0f} s")
 
 
 def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:

@@ -1,13 +1,15 @@
-"""The processor role: two steps, each a consume-transform-produce loop in Kafka transactions.
+"""The processor role: one consume-transform-produce loop over two steps, in Kafka transactions.
 
-1. `Extraction` (group `<app_id>.processor`, the raw topic's partitions shared by the replicas): page in,
-   `ExtractedDocument` out to `<app_id>.extracted`. The costly part, in parallel.
-2. `Deduplication` (group `<app_id>.dedupe`, the single partition of `<app_id>.extracted`): decides each document's
-   story against the dedupe state and publishes the articles. One replica holds the partition at a time and the
-   others keep their copy of the state warm, so every decision is taken in one order, as one process would.
+The consumer group `<app_id>.processor` reads two topics; each record goes to the step of its topic:
+
+1. `Extraction` (the raw topic, its partitions shared by the replicas): page in, `ExtractedDocument` out to
+   `<app_id>.extracted`. The costly part, in parallel.
+2. `Deduplication` (the single partition of `<app_id>.extracted`): decides each document's story against the
+   dedupe state and publishes the articles. One replica holds the partition at a time and the others keep their
+   copy of the state warm, so every decision is taken in one order, as one process would take it.
 
 One transaction per polled batch carries the output records, the dead letters, the state writes and the consumer
-offsets, so a replica killed at any instant neither loses nor repeats an article: the next owner of the partition
+offsets, so a replica killed at any instant neither loses nor repeats an article: the next owner of a partition
 starts after the last committed batch, with the state that batch left.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
@@ -57,11 +60,10 @@ class Handled:
 class Step(Protocol):
     """One step's transformation of a record; `Rejected` (or any error, after retries) makes a dead letter."""
 
-    role: str
+    name: str
     topic: str
-    group: str
-    standby_is_ready: bool
-    """Whether a replica holding no partition is ready: a standby of the single-partition step is."""
+    stage: Stage
+    """The stage named in the dead letter of a record that kept failing."""
 
     def handle(self, value: bytes | None, now: datetime) -> Handled: ...
 
@@ -77,10 +79,12 @@ class Step(Protocol):
 class Processor:
     """Runs one `Step` over its topic in the step's consumer group, a transaction per polled batch."""
 
+    role = "processor"
+
     def __init__(
         self,
         settings: Settings,
-        step: Step,
+        steps: list[Step],
         *,
         consumer_factory: Callable[[], KafkaConsumer],
         producer: TransactionalProducer,
@@ -92,7 +96,7 @@ class Processor:
     ) -> None:
         self._stop = stop
         self._settings = settings
-        self._step = step
+        self._steps = {step.topic: step for step in steps}
         self._consumer_factory = consumer_factory
         self._consumer = consumer_factory()
         self._producer = producer
@@ -103,10 +107,12 @@ class Processor:
         self._idle_since = time.monotonic()
         self._last_lag_check = time.monotonic()
         self._assigned: set[TopicPartition] = set()
+        # The topics whose step reads the state: taking over one of their partitions means catching up first.
+        self._stateful = {step.topic for step in steps if isinstance(step, Deduplication)}
 
     @property
-    def role(self) -> str:
-        return self._step.role
+    def topics(self) -> list[str]:
+        return list(self._steps)
 
     @property
     def state(self) -> StateTable | None:
@@ -131,17 +137,18 @@ class Processor:
             self._consumer.close()
 
     def drain(self) -> None:
-        """Process until every partition of the topic is read up to its end as of now (for --once)."""
-        drain(self._consumer, self._step.topic, self.step, self._stop, self._settings.kafka)
+        """Process until every partition of the topics is read to its end, the records the run added too (--once)."""
+        # Short polls: a one-shot run knows where the end is and need not wait long for records that are not there.
+        drain(self._consumer, self.topics, lambda: self.step(poll_timeout_ms=100), self._stop, self._settings.kafka)
 
-    def step(self) -> int:
+    def step(self, poll_timeout_ms: int | None = None) -> int:
         """Poll one batch and process it in one transaction; return how many records it held."""
         self._health.beat(self.role)
-        batches = self._consumer.poll(timeout_ms=self._settings.processor.poll_timeout_ms)
+        batches = self._consumer.poll(timeout_ms=poll_timeout_ms or self._settings.processor.poll_timeout_ms)
         assignment = set(self._consumer.assignment())
-        self._health.set_ready(self.role, bool(assignment) or self._step.standby_is_ready)
+        self._health.set_ready(self.role, bool(assignment))
         if self._state is not None:
-            if assignment - self._assigned:
+            if any(tp.topic in self._stateful for tp in assignment - self._assigned):
                 # Work taken over from another replica: what it committed last must be in our state before we go
                 # on from its offsets (a standby's copy may trail the topic by a poll).
                 self._state.catch_up(progress=lambda: self._health.beat(self.role))
@@ -157,12 +164,15 @@ class Processor:
         published: list[Publish] = []
         dead: list[DeadLetter] = []
         offsets: dict[TopicPartition, int] = {}
+        counts: Counter[str] = Counter()
         try:
             with self._transaction() as tx:
                 for record in records:
                     offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
                     handled = self._handle(record)
+                    counts[self._steps[record.topic].name] += 1
                     if isinstance(handled, DeadLetter):
+                        counts[self._steps[record.topic].name] -= 1
                         dead.append(handled)
                         tx.send(self._settings.topics.dlq, _key(record), handled.to_json_bytes())
                         continue
@@ -178,7 +188,7 @@ class Processor:
             self._metrics.transactions.labels(self.role, "aborted").inc()
             raise
         self._metrics.transactions.labels(self.role, "committed").inc()
-        self._report(published, dead, len(records))
+        self._report(published, dead, counts)
         self._update_lag()
         return len(records)
 
@@ -186,10 +196,12 @@ class Processor:
         return self._state.transaction(self._producer) if self._state is not None else self._producer.transaction()
 
     def _housekeeping(self) -> None:
-        """While idle: the step's periodic chores (the dedupe step evicts expired stories), in their own transaction."""
-        if self._state is None or not self._consumer.assignment():
+        """While idle: the chores of the steps whose partitions we hold (the dedupe step evicts expired stories)."""
+        if self._state is None:
             return
-        updates = self._step.chores(datetime.fromtimestamp(self._clock(), UTC))
+        now = datetime.fromtimestamp(self._clock(), UTC)
+        held = {tp.topic for tp in self._consumer.assignment()}
+        updates = {k: v for topic in held for k, v in self._steps[topic].chores(now).items()}
         if updates:
             with self._state.transaction(self._producer):
                 self._state.stage(updates)
@@ -198,8 +210,10 @@ class Processor:
     def _handle(self, record: Any) -> Handled | DeadLetter:
         now = datetime.fromtimestamp(self._clock(), UTC)
 
+        step = self._steps[record.topic]
+
         def failed(error: Exception, attempt: int) -> None:
-            url, feed = self._step.payload_source(record.value)
+            url, feed = step.payload_source(record.value)
             log.exception(
                 "unexpected processing error",
                 extra={"url": url, "feed": feed.name if feed else None, "attempt": attempt, "role": self.role},
@@ -207,24 +221,23 @@ class Processor:
 
         try:
             result = with_attempts(
-                lambda: self._step.handle(record.value, now),
+                lambda: step.handle(record.value, now),
                 max_attempts=self._settings.processor.max_attempts,
                 on_error=failed,
             )
         except Rejected as rejection:
-            return self._dead_letter(record, rejection.reason, str(rejection), rejection.stage, now)
+            return self._dead_letter(step, record, rejection.reason, str(rejection), rejection.stage, now)
         if isinstance(result, Failed):
             # Anything but a rejection is a bug, not bad input; after a few tries the record is quarantined (with
             # the traceback logged) so that one bad page cannot stop the partition.
             error = result.error
-            stage: Stage = "process" if self.role == "processor" else "dedupe"
-            return self._dead_letter(record, type(error).__name__, str(error), stage, now, result.attempts)
+            return self._dead_letter(step, record, type(error).__name__, str(error), step.stage, now, result.attempts)
         return result
 
     def _dead_letter(
-        self, record: Any, reason: str, detail: str, stage: Stage, now: datetime, attempts: int = 1
+        self, step: Step, record: Any, reason: str, detail: str, stage: Stage, now: datetime, attempts: int = 1
     ) -> DeadLetter:
-        url, feed = self._step.payload_source(record.value)
+        url, feed = step.payload_source(record.value)
         return DeadLetter.of(
             max_payload=self._settings.kafka.max_record_bytes,
             attempts=attempts,
@@ -237,7 +250,7 @@ class Processor:
             failed_at=now,
         )
 
-    def _report(self, published: list[Publish], dead: list[DeadLetter], total: int) -> None:
+    def _report(self, published: list[Publish], dead: list[DeadLetter], counts: dict[str, int]) -> None:
         for item in published:
             article = item.article
             self._metrics.articles_published.labels(article.language).inc()
@@ -265,9 +278,11 @@ class Processor:
                     "detail": letter.detail,
                 },
             )
-        skipped = total - len(published) - len(dead)
-        if skipped and self.role == "dedupe":
-            log.info("repeats skipped", extra={"count": skipped})
+        if counts.get("extraction"):
+            log.info("documents extracted", extra={"count": counts["extraction"]})
+        repeats = counts.get("deduplication", 0) - len(published)
+        if repeats:
+            log.info("repeats skipped", extra={"count": repeats})
 
     def _check_stalled(self) -> None:
         """Raise ConsumerStalled when records wait on our partitions but none have arrived for a long while.
@@ -303,14 +318,11 @@ class Processor:
 class Extraction:
     """Step 1: a raw document becomes an extracted document (text, language, identity, fingerprint)."""
 
-    role = "processor"
-    standby_is_ready = False
+    name = "extraction"
+    stage: Stage = "process"
 
-    def __init__(
-        self, settings: Settings, detector: LanguageDetector, metrics: Metrics, *, group: str | None = None
-    ) -> None:
+    def __init__(self, settings: Settings, detector: LanguageDetector, metrics: Metrics) -> None:
         self.topic = settings.topics.raw
-        self.group = group or settings.processor_group
         self._out = settings.extracted_topic
         self._detector = detector
         self._metrics = metrics
@@ -341,12 +353,11 @@ class Extraction:
 class Deduplication:
     """Step 2: an extracted document is decided against the dedupe state and, unless a repeat, published."""
 
-    role = "dedupe"
-    standby_is_ready = True
+    name = "deduplication"
+    stage: Stage = "dedupe"
 
     def __init__(self, settings: Settings, index: StoryIndex, state: StateTable, metrics: Metrics) -> None:
         self.topic = settings.extracted_topic
-        self.group = settings.dedupe_group
         self._topics = settings.topics
         self._dedupe = settings.dedupe
         self._index = index

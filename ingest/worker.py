@@ -34,7 +34,7 @@ from ingest.kafka import (
 from ingest.metrics import Metrics
 from ingest.politeness import polite_fetcher
 from ingest.poller import Poller
-from ingest.processor import Deduplication, Extraction, Processor
+from ingest.processor import Deduplication, Extraction, Processor, Step
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from ingest.websub import CallbackServer, NudgeWriter
@@ -73,8 +73,6 @@ class Worker:
         self.health = Health(self.settings.server.liveness_timeout_s)
         for role in self.roles:
             self.health.register(role.value)
-        if Role.PROCESSOR in self.roles:
-            self.health.register("dedupe")  # the processor role's second step
 
     def run(self, *, once: bool) -> int:
         """Run until stopped (or, with `once`, until one poll of every feed is processed); return an exit code."""
@@ -93,18 +91,19 @@ class Worker:
             poller = self._poller(stack, shared=not once) if Role.POLLER in self.roles else None
             if poller is not None and settings.websub.enabled and not once:
                 self._websub_callbacks(stack)
-            steps = self._processor_steps(stack) if Role.PROCESSOR in self.roles else []
+            processor = self._processor(stack) if Role.PROCESSOR in self.roles else None
             if once:
                 if poller is not None:
                     poller.poll_all()
-                for step in steps:
-                    step.drain()
+                if processor is not None:
+                    processor.drain()
                 log.info("done", extra={"once": True})
                 return 0
             loops: list[_Loop] = []
             if poller is not None:
                 loops.append(_Loop("poller", poller.step, poller.recover))
-            loops += [_Loop(step.role, step.step, step.recover) for step in steps]
+            if processor is not None:
+                loops.append(_Loop("processor", processor.step, processor.recover))
             return self._run_loops(loops)
 
     def _poller(self, stack: ExitStack, *, shared: bool) -> Poller:
@@ -113,7 +112,7 @@ class Worker:
         assignment = None
         if shared:
             assignment = FeedAssignment(
-                lambda: group_consumer(settings, settings.feed_registry_topic, settings.poller_group),
+                lambda: group_consumer(settings, [settings.feed_registry_topic], settings.poller_group),
                 settings.feed_registry_topic,
             )
             stack.callback(assignment.close)
@@ -153,10 +152,10 @@ class Worker:
         stack.callback(server.close)
         log.info("serving websub callbacks", extra={"port": server.port})
 
-    def _processor_steps(self, stack: ExitStack) -> list[Processor]:
-        steps = processor_steps(self.settings, stack, self.metrics, self.health, self.stop)
-        self.metrics.state_entries.labels("stories").set(len(steps[1].state or ()))
-        return steps
+    def _processor(self, stack: ExitStack) -> Processor:
+        processor = build_processor(self.settings, stack, self.metrics, self.health, self.stop)
+        self.metrics.state_entries.labels("stories").set(len(processor.state or ()))
+        return processor
 
     def _run_loops(self, loops: list[_Loop]) -> int:
         """Run each role's loop in a thread until a signal or a failure, then give them the grace period."""
@@ -234,18 +233,20 @@ class Worker:
         signal.signal(signal.SIGINT, request_stop)
 
 
-def processor_steps(
+def build_processor(
     settings: Settings,
     stack: ExitStack,
     metrics: Metrics,
     health: Health,
     stop: threading.Event,
     *,
-    extraction_group: str | None = None,
-) -> list[Processor]:
-    """The processor role's two steps (extraction, then deduplication), their clients closed by `stack`.
+    group: str | None = None,
+    extract_only: bool = False,
+) -> Processor:
+    """The processor role (extraction, then deduplication), its clients closed by `stack`.
 
-    The dedupe state is restored (and the indexes built from it) before the steps are returned.
+    The dedupe state is restored (and the indexes built from it) before it returns. `extract_only`: the raw topic
+    only, in `group` (reprocess), leaving the decisions to whoever holds the dedupe step.
     """
     dedupe = settings.dedupe
     state = StateTable(settings.kafka, settings.story_state_topic)
@@ -255,31 +256,28 @@ def processor_steps(
         translation_threshold=dedupe.translation_threshold,
         translation_window=timedelta(days=dedupe.translation_window_days),
     )
-    state.watch(index)
-    state.restore(progress=lambda: health.beat("dedupe"))
-    stack.callback(state.close)
+    steps: list[Step] = [Extraction(settings, LanguageDetector(), metrics)]
+    if not extract_only:
+        state.watch(index)
+        state.restore(progress=lambda: health.beat("processor"))
+        stack.callback(state.close)
+        steps.append(Deduplication(settings, index, state, metrics))
     health.set_started("processor")
-    health.set_started("dedupe")
-    steps: list[Processor] = []
-    for step, stateful in (
-        (Extraction(settings, LanguageDetector(), metrics, group=extraction_group), None),
-        (Deduplication(settings, index, state, metrics), state),
-    ):
-        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.{step.role}.{settings.instance_id}")
-        stack.callback(producer.close)
-        processor = Processor(
-            settings,
-            step,
-            consumer_factory=lambda step=step: group_consumer(settings, step.topic, step.group),  # type: ignore[misc]
-            producer=producer,
-            state=stateful,
-            metrics=metrics,
-            health=health,
-            stop=stop,
-        )
-        stack.callback(processor.close)
-        steps.append(processor)
-    return steps
+    producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
+    stack.callback(producer.close)
+    topics = [step.topic for step in steps]
+    processor = Processor(
+        settings,
+        steps,
+        consumer_factory=lambda: group_consumer(settings, topics, group or settings.processor_group),
+        producer=producer,
+        state=None if extract_only else state,
+        metrics=metrics,
+        health=health,
+        stop=stop,
+    )
+    stack.callback(processor.close)
+    return processor
 
 
 def replay_dead_letters(
@@ -291,7 +289,7 @@ def replay_dead_letters(
             ensure_topics(settings)
         producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.dlq-replay.{settings.instance_id}")
         stack.callback(producer.close)
-        consumer = group_consumer(settings, settings.topics.dlq, f"{settings.app_id}.dlq-replay")
+        consumer = group_consumer(settings, [settings.topics.dlq], f"{settings.app_id}.dlq-replay")
         stack.callback(consumer.close)
         fetcher = polite_fetcher(settings, threading.Event())
         stack.callback(fetcher.close)
@@ -330,12 +328,14 @@ class ReprocessReport:
     dead_letters: int
 
 
-def reprocess(settings: Settings, *, since: datetime | None) -> ReprocessReport:
+def reprocess(settings: Settings, *, since: datetime | None, extract_only: bool = False) -> ReprocessReport:
     """Run the raw topic (from `since`, else from its start) through the processors again, to its current end.
 
     After an upgrade of extraction or dedupe: documents whose result is unchanged are exact repeats (nothing is
-    published); those whose text now differs become new versions of their stories. A consumer group of its own
-    (`<app_id>.reprocess.<run>`), so the live processors' offsets are untouched.
+    published); those whose text now differs become new versions of their stories. The raw topic is read by a
+    consumer group of its own (`<app_id>.reprocess.<run>`), so the live processors' offsets are untouched; the
+    extracted documents are decided in the processors' group, where the one dedupe order is kept: by this process
+    (processors stopped), or, with `extract_only`, by the running processors.
     """
 
     group = f"{settings.app_id}.reprocess.{uuid.uuid4().hex[:8]}"
@@ -346,10 +346,12 @@ def reprocess(settings: Settings, *, since: datetime | None) -> ReprocessReport:
         start_group_at(settings, group, settings.topics.raw, since)
     with ExitStack() as stack:
         health = Health(settings.server.liveness_timeout_s)
-        for role in ("processor", "dedupe"):
-            health.register(role)
-        for step in processor_steps(settings, stack, metrics, health, threading.Event(), extraction_group=group):
-            step.drain()
+        health.register("processor")
+        # The raw topic again under the run's own group; then the extracted documents are decided where the live
+        # processors decide them, in their group (with the processors stopped, by this process).
+        build_processor(settings, stack, metrics, health, threading.Event(), group=group, extract_only=True).drain()
+        if not extract_only:
+            build_processor(settings, stack, metrics, health, threading.Event()).drain()
 
     def total(name: str, **labels: str) -> int:
         return int(

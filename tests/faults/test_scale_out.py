@@ -131,7 +131,7 @@ def test_two_pollers_and_two_processors_share_the_work_and_hand_it_over(
                 {e["feed"] for e in events(p, "feed polled")[n:]} for p, n in zip(pollers, polled_before, strict=True)
             ]
             assert all(feeds_of) and not feeds_of[0] & feeds_of[1], feeds_of
-            assert all(events(p, "article published") for p in processors)
+            assert all(events(p, "documents extracted") for p in processors)
         if phase == 2:
             stopped_poller_feeds = {e["feed"] for e in events(pollers[0], "feed polled")}
             assert pollers[0].stop() == 0

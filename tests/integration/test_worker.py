@@ -21,7 +21,7 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         wait_until(lambda: http_get(base + "/readyz")[0] == 200, 60, "the worker to be ready")
         status, body = http_get(base + "/healthz")
         assert status == 200 and json.loads(body)["live"] is True
-        roles = {"poller": True, "processor": True, "dedupe": True}
+        roles = {"poller": True, "processor": True}
         assert json.loads(http_get(base + "/readyz")[1])["roles"] == roles
         status, body = http_get(base + "/startupz")
         assert status == 200 and json.loads(body) == {"started": True, "roles": roles}

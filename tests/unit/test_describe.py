@@ -45,3 +45,8 @@ def test_a_revision_names_what_it_revises_and_its_note() -> None:
         "v2   id 1.00  Judul  [kabar-dunia, AFP]",
         "       revises s1-v1; note: Diperbarui pada pukul 12...",
     ]
+
+
+def test_a_copy_and_a_translation_name_their_original() -> None:
+    assert describe(article(duplicate_of="s0")).splitlines()[1] == "       copy of s0"
+    assert describe(article(translation_of="s0")).splitlines()[1] == "       translation of s0"

@@ -162,9 +162,11 @@ read_committed consumer:
 | worker RSS, steady state | {result["worker_rss_mib_steady"]:.0f} MiB (max {result["worker_rss_mib_max"]:.0f}) | |
 | dedupe state, {memory["stories"]:,.0f} stories | {memory["bytes_per_story"]:,.0f} bytes per story ({memory["total_mib"]:,.0f} MiB) | |
 
-The dedupe state is a Python dict of JSON-like entries (an alias per identity and a story entry): simple and
-restored from the changelog, but about {memory["bytes_per_story"] / 1024:.1f} KiB a story. Issue #4 (near-duplicate index, eviction
-window) is where it gets a compact form.
+The dedupe state as a processor holds it: the table (a Python dict of JSON-like entries: two aliases and the story
+entry, with its fingerprint and anchors) and the indexes built from it. The near-duplicate index is compact (about
+250 bytes a story, "Story identity" below); the table is not: about {memory["bytes_per_story"] / 1024:.1f} KiB a
+story, bounded only by the eviction window (`dedupe.window_days`). Keeping its entries as the topic's bytes and
+the fingerprints only in the index is the next step; not done.
 """
 
 

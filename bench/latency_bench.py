@@ -17,7 +17,7 @@ import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -114,42 +114,53 @@ def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dic
 
 
 def _state_of(stories: int, queue: Any) -> None:
-    """The dedupe state of `stories` stories as a processor holds it: the table (two aliases and the story record,
-    with its fingerprint and anchors) and the near-duplicate and translation indexes built from it."""
+    """The dedupe state of `stories` stories as a processor holds it: the state table (two aliases and the story
+    entry, with its fingerprint and anchors, kept as the topic's bytes) and the near-duplicate and translation
+    indexes built from it. First sightings are spread over the eviction window (30 days), so the translation index
+    holds the stories of its own window (3 days), as it would."""
     import numpy as np
 
     from bench.dedupe_corpus import background_stories
+    from ingest.config import KafkaSettings
+    from ingest.state import StateTable
     from processors.fingerprint import BANDS, SIGNATURE_BYTES, Fingerprint, fingerprint
     from processors.translations import anchors
 
-    sample = background_stories(1)[0].text
-    template = fingerprint(sample)
-    sample_anchors = anchors(sample)
+    texts = [story.text for story in background_stories(500)]
+    templates = [(fingerprint(text), anchors(text)) for text in texts]
     rng = np.random.default_rng(3)
     before = _rss_mib(os.getpid())
-    state: dict[str, dict[str, Any]] = {}
-    index = StoryIndex(state)
-    now = datetime(2026, 11, 25, tzinfo=UTC)
+    table = StateTable(KafkaSettings(bootstrap_servers="127.0.0.1:9"), "bench.story-state")  # never connects
+    index = StoryIndex(table)
+    table.watch(index)
+    start = datetime(2026, 10, 26, tzinfo=UTC)
+    step = timedelta(days=30) / stories
     for number in range(stories):
         site = f"site{number % 997}.example"
+        template, story_anchors = templates[number % len(templates)]
+        now = start + number * step
         document = Document(
-            identities=[f"url:https://{site}/news/{number}", f"guid:https://{site}/rss#{number}"],
-            content_hash=f"{number:064x}",
+            identities=[f"url:https://{site}/news/2026/11/{number}-a-story-slug", f"guid:https://{site}/rss#{number}"],
+            content_hash=rng.bytes(32).hex(),
             fingerprint=Fingerprint(
                 tuple(rng.integers(0, 2**32, size=BANDS, dtype=np.uint64).tolist()),
                 rng.integers(0, 256, size=SIGNATURE_BYTES, dtype=np.uint8).tobytes(),
                 template.paragraphs,
                 template.size,
             ),
-            title=f"Story {number}",
+            title=f"Story {number} of the day",
             site=site,
             language="en",
-            anchors=sample_anchors,
+            anchors=story_anchors,
         )
-        for key, value in state_updates(NewStory(f"{number:020x}"), document, now=now).items():
-            state[key] = value
-            index.observe(key, value)
-    queue.put((_rss_mib(os.getpid()) - before) * 2**20 / stories)
+        table.stage(state_updates(NewStory(f"{number:020x}"), document, now=now))
+        table.commit()
+        if number % 10_000 == 0:
+            index.translations.forget_before(now)  # as each decision does
+    per_story = (_rss_mib(os.getpid()) - before) * 2**20 / stories
+    started = time.perf_counter()
+    evicted = index.expired(before=start + timedelta(days=1))  # the oldest day's stories
+    queue.put((per_story, time.perf_counter() - started, sum(key.startswith("story:") for key in evicted)))
 
 
 def state_memory(stories: int = 1_000_000) -> dict[str, float]:
@@ -157,6 +168,12 @@ def state_memory(stories: int = 1_000_000) -> dict[str, float]:
     queue = context.Queue()
     child = context.Process(target=_state_of, args=(stories, queue))
     child.start()
-    per_story = queue.get(timeout=600)
+    per_story, sweep_s, evicted = queue.get(timeout=900)
     child.join()
-    return {"stories": stories, "bytes_per_story": per_story, "total_mib": per_story * stories / 2**20}
+    return {
+        "stories": stories,
+        "bytes_per_story": per_story,
+        "total_mib": per_story * stories / 2**20,
+        "eviction_sweep_s": sweep_s,
+        "evicted_stories": evicted,
+    }

@@ -34,7 +34,7 @@ from ingest.health import Health
 from ingest.kafka import ConsumerStalled, TransactionalProducer, drain
 from ingest.metrics import Metrics
 from ingest.state import StateTable
-from processors.dedupe import NewStory, Revision, StoryIndex, expired
+from processors.dedupe import NewStory, Revision, StoryIndex
 from processors.errors import BadRecord, EmptyText, Rejected
 from processors.language import UNDETERMINED, LanguageDetector
 from processors.pipeline import Failed, Publish, decide_document, extract_document, with_attempts
@@ -394,7 +394,7 @@ class Deduplication:
         if time.monotonic() < self._next_sweep:
             return {}
         self._next_sweep = time.monotonic() + self._dedupe.sweep_interval_s
-        return dict(expired(self._state, before=now - timedelta(days=self._dedupe.window_days)))
+        return dict(self._index.expired(before=now - timedelta(days=self._dedupe.window_days)))
 
 
 def _readable(model: type[BaseModel], value: bytes | None) -> BaseModel | None:

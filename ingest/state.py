@@ -5,6 +5,10 @@ only) before the worker reports ready, and it keeps tailing the topic so that wr
 A worker's own writes go through `stage` and become visible at once to the work of the same transaction (the
 overlay); `commit` keeps them and `discard` drops them when the transaction aborts, so the local copy never holds
 what the topic does not.
+
+Committed entries are kept as the topic's bytes and decoded when read: the story table holds millions of entries,
+and a decoded JSON object costs several times its bytes (docs/benchmarks.md, "memory"). Reads are few per document;
+observers (the indexes) get each value decoded once, as it arrives.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from ingest.kafka import TransactionalProducer, partitions_of, reading_consumer,
 log = logging.getLogger(__name__)
 
 _DELETED = None
+_NOT_DECODED = object()
 
 
 class Observer(Protocol):
@@ -38,7 +43,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
     def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self.topic = topic
         self._kafka = kafka
-        self._base: dict[str, dict[str, Any]] = {}
+        self._base: dict[str, bytes] = {}
         self._overlay: dict[str, dict[str, Any] | None] = {}
         self._consumer: KafkaConsumer | None = None
         self._observers: list[Observer] = []
@@ -101,7 +106,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
     def staged(self) -> Iterator[tuple[str, bytes | None]]:
         """The staged writes, encoded for the state topic (None is a tombstone)."""
         for key, value in self._overlay.items():
-            yield key, None if value is _DELETED else json.dumps(value, separators=(",", ":")).encode("utf-8")
+            yield key, None if value is None else _encode(value)
 
     @contextmanager
     def transaction(self, producer: TransactionalProducer) -> Iterator[TransactionalProducer]:
@@ -118,13 +123,13 @@ class StateTable(Mapping[str, dict[str, Any]]):
 
     def commit(self) -> None:
         for key, value in self._overlay.items():
-            self._put(key, value)
+            self._put(key, _encode(value), value)
         self._overlay.clear()
 
     def discard(self) -> None:
         dropped = list(self._overlay)
         self._overlay.clear()
-        self._notify((key, self._base.get(key)) for key in dropped)
+        self._notify((key, self.get(key)) for key in dropped)
 
     def _notify(self, changes: Iterator[tuple[str, Mapping[str, Any] | None]] | Any) -> None:
         for key, value in changes:
@@ -140,18 +145,21 @@ class StateTable(Mapping[str, dict[str, Any]]):
         count = 0
         for records in batches.values():
             for record in records:
-                key = record.key.decode("utf-8")
-                self._put(key, json.loads(record.value) if record.value is not None else _DELETED)
+                self._put(record.key.decode("utf-8"), record.value)
                 count += 1
         return count
 
-    def _put(self, key: str, value: dict[str, Any] | None) -> None:
-        if value is _DELETED:
+    def _put(self, key: str, encoded: bytes | None, decoded: Any = _NOT_DECODED) -> None:
+        """Keep `encoded` (None: a tombstone) under `key`; `decoded` is its value when the caller has it at hand."""
+        if encoded is None:
             self._base.pop(key, None)
         else:
-            self._base[key] = value
-        if key not in self._overlay:  # what the table shows for a staged key is the staged value
-            self._notify([(key, value)])
+            self._base[key] = encoded
+        if key in self._overlay or not self._observers:  # a staged key shows its staged value
+            return
+        if decoded is _NOT_DECODED:
+            decoded = None if encoded is None else json.loads(encoded)
+        self._notify([(key, decoded)])
 
     def __getitem__(self, key: str) -> dict[str, Any]:
         if key in self._overlay:
@@ -159,7 +167,8 @@ class StateTable(Mapping[str, dict[str, Any]]):
             if value is _DELETED:
                 raise KeyError(key)
             return value
-        return self._base[key]
+        decoded: dict[str, Any] = json.loads(self._base[key])
+        return decoded
 
     def __iter__(self) -> Iterator[str]:
         yield from (key for key, value in self._overlay.items() if value is not _DELETED)
@@ -167,3 +176,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
 
     def __len__(self) -> int:
         return sum(1 for _ in self)
+
+
+def _encode(value: Mapping[str, Any] | None) -> bytes | None:
+    return None if value is None else json.dumps(value, separators=(",", ":")).encode("utf-8")

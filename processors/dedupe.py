@@ -16,6 +16,7 @@ replica, given the same state, decides alike.
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -63,6 +64,7 @@ class StoryState(BaseModel):
     signature: str = ""
     size: int = 0
     anchors: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()  # every identity key it was seen under: its alias entries, for eviction
 
     @property
     def fingerprint(self) -> Fingerprint:
@@ -147,6 +149,9 @@ class StoryIndex:
         self._translation_threshold = translation_threshold
         self.near_duplicates = NearDuplicateIndex()
         self.translations = TranslationIndex(translation_window)
+        # (last seen, story id) of every write seen, oldest first; stale items (the story was seen again since) are
+        # dropped when they come up. Eviction reads it instead of scanning the whole table.
+        self._last_seen: list[tuple[int, str]] = []
         for key, value in entries.items():
             self.observe(key, value)
 
@@ -154,6 +159,7 @@ class StoryIndex:
         """Empty the derived indexes (the table is being restored from its topic)."""
         self.near_duplicates = NearDuplicateIndex()
         self.translations = TranslationIndex(self.translations.window)
+        self._last_seen = []
 
     def observe(self, key: str, value: Mapping[str, Any] | None) -> None:
         """Keep the derived indexes in step with a write to the table (None: the key was deleted)."""
@@ -165,6 +171,7 @@ class StoryIndex:
             self.translations.remove(story_id)
             return
         story = StoryState.model_validate(value)
+        heapq.heappush(self._last_seen, (int(story.last_seen_at.timestamp()), story_id))
         self.near_duplicates.add(story_id, story.fingerprint, story.site or "")
         if story.language:
             self.translations.add(story_id, story.language, story.anchors, story.first_seen_at)
@@ -176,6 +183,33 @@ class StoryIndex:
     def story_for(self, identity: str) -> StoryState | None:
         alias = self._entries.get(alias_key(identity))
         return self.story(str(alias["story_id"])) if alias else None
+
+    def expired(self, *, before: datetime) -> dict[str, None]:
+        """Tombstones for the stories last seen before `before`, and for the aliases that still name them."""
+        tombstones: dict[str, None] = {}
+        queued_again: list[tuple[int, str]] = []
+        while self._last_seen and self._last_seen[0][0] < before.timestamp():
+            stamp, story_id = heapq.heappop(self._last_seen)
+            story = self.story(story_id)
+            if story is None or story.last_seen_at >= before or story_key(story_id) in tombstones:
+                continue  # evicted already, or seen since (a later item is queued)
+            tombstones[story_key(story_id)] = None
+            for identity in story.aliases or self._aliases_naming(story_id):
+                alias = self._entries.get(alias_key(identity))
+                if alias and alias.get("story_id") == story_id:  # an alias can move to another story
+                    tombstones[alias_key(identity)] = None
+            queued_again.append((stamp, story_id))  # until its tombstone is read back: a transaction can abort
+        for item in queued_again:
+            heapq.heappush(self._last_seen, item)
+        return tombstones
+
+    def _aliases_naming(self, story_id: str) -> list[str]:
+        """The aliases of a story written before stories listed them (a scan of the table)."""
+        return [
+            key.removeprefix("alias:")
+            for key, value in self._entries.items()
+            if key.startswith("alias:") and value and value.get("story_id") == story_id
+        ]
 
     def decide(self, document: Document, now: datetime) -> Decision:
         if not document.identities:
@@ -271,6 +305,7 @@ def state_updates(decision: Decision, document: Document, *, now: datetime) -> d
             cluster_id=decision.cluster_id,
             duplicate_of=decision.duplicate_of,
             translation_of=decision.translation_of,
+            aliases=tuple(dict.fromkeys(document.identities)),
             **latest,
         )
     elif isinstance(decision, Revision):
@@ -279,27 +314,18 @@ def state_updates(decision: Decision, document: Document, *, now: datetime) -> d
             update={
                 "version": previous.version + 1,
                 "recent_hashes": (document.content_hash, *previous.recent_hashes)[:RECENT_HASHES_KEPT],
+                "aliases": _with_aliases(previous, document),
                 **latest,
             }
         )
     else:
-        story = decision.story.model_copy(update={"last_seen_at": now})
+        story = decision.story.model_copy(
+            update={"last_seen_at": now, "aliases": _with_aliases(decision.story, document)}
+        )
     updates: dict[str, dict[str, Any]] = {alias_key(key): {"story_id": story.story_id} for key in document.identities}
     updates[story_key(story.story_id)] = story.model_dump(mode="json")
     return updates
 
 
-def expired(entries: Mapping[str, Mapping[str, Any] | None], *, before: datetime) -> dict[str, None]:
-    """Tombstones for the stories last seen before `before`, and for every alias that names them."""
-    gone = {
-        key.removeprefix("story:")
-        for key, value in entries.items()
-        if key.startswith("story:") and value and datetime.fromisoformat(str(value["last_seen_at"])) < before
-    }
-    if not gone:
-        return {}
-    tombstones: dict[str, None] = {story_key(story_id): None for story_id in gone}
-    for key, value in entries.items():
-        if key.startswith("alias:") and value and value.get("story_id") in gone:
-            tombstones[key] = None
-    return tombstones
+def _with_aliases(story: StoryState, document: Document) -> tuple[str, ...]:
+    return tuple(dict.fromkeys((*story.aliases, *document.identities)))

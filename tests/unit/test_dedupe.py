@@ -8,13 +8,14 @@ from typing import Any
 
 import pytest
 
-from processors.dedupe import Document, NewStory, Repeat, Revision, StoryIndex, expired, state_updates
+from processors.dedupe import Document, NewStory, Repeat, Revision, StoryIndex, state_updates
 from processors.fingerprint import fingerprint
 from processors.identity import content_hash, story_id_for
 from processors.translations import anchors
 
 NOW = datetime(2022, 9, 13, 12, 0, tzinfo=UTC)
 LATER = datetime(2022, 9, 13, 13, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
 KEYS = ["url:https://a.example/story", "guid:https://a.example/feed#1"]
 
 STORY = [
@@ -212,12 +213,38 @@ def test_stories_not_seen_within_the_window_are_evicted_with_their_aliases() -> 
         ),
         LATER,
     )
-    tombstones = expired(table, before=NOW + timedelta(minutes=30))
-    assert tombstones == {f"story:{old.story_id}": None, **{f"alias:{key}": None for key in KEYS}}
     index = StoryIndex(table)
+    tombstones = index.expired(before=NOW + timedelta(minutes=30))
+    assert tombstones == {f"story:{old.story_id}": None, **{f"alias:{key}": None for key in KEYS}}
+    assert index.expired(before=NOW + timedelta(minutes=30)) == tombstones  # until the tombstones are written
     for key, value in tombstones.items():
         table.pop(key)
         index.observe(key, value)
     assert index.story(fresh.story_id) is not None
     assert len(index.near_duplicates) == 1 and len(index.translations) == 1
     assert StoryIndex(table).decide(doc(KEYS, STORY), LATER) == NewStory(story_id_for(KEYS[0]))
+
+
+def test_a_story_seen_again_is_not_evicted_and_an_alias_that_moved_stays() -> None:
+    table: dict[str, Any] = {}
+    first = remember(table, doc(KEYS, STORY), NOW)
+    remember(table, doc(KEYS, STORY), LATER)  # a repeat: seen again
+    index = StoryIndex(table)
+    assert index.expired(before=NOW + timedelta(minutes=30)) == {}
+    landslide = "BANDUNG (ANTARA) - A landslide blocked the main road between Bandung and Garut on Friday."
+    other = remember(table, doc(["url:https://b.example/other"], [landslide], site="b.example"), LATER + HOUR)
+    assert isinstance(other, NewStory)
+    table[f"alias:{KEYS[1]}"] = {"story_id": other.story_id}  # the GUID now names another story
+    index = StoryIndex(table)
+    assert index.expired(before=LATER + timedelta(minutes=1)) == {
+        f"story:{first.story_id}": None,
+        f"alias:{KEYS[0]}": None,
+    }
+
+
+def test_stories_written_before_they_listed_their_aliases_are_still_evicted_with_them() -> None:
+    table: dict[str, Any] = {}
+    old = remember(table, doc(KEYS, STORY), NOW)
+    table[f"story:{old.story_id}"] = {k: v for k, v in table[f"story:{old.story_id}"].items() if k != "aliases"}
+    tombstones = StoryIndex(table).expired(before=LATER)
+    assert tombstones == {f"story:{old.story_id}": None, **{f"alias:{key}": None for key in KEYS}}

@@ -151,7 +151,7 @@ class StoryIndex:
         self.translations = TranslationIndex(translation_window)
         # (last seen, story id) of every write seen, oldest first; stale items (the story was seen again since) are
         # dropped when they come up. Eviction reads it instead of scanning the whole table.
-        self._last_seen: list[tuple[int, str]] = []
+        self._last_seen: list[tuple[float, str]] = []
         for key, value in entries.items():
             self.observe(key, value)
 
@@ -171,7 +171,7 @@ class StoryIndex:
             self.translations.remove(story_id)
             return
         story = StoryState.model_validate(value)
-        heapq.heappush(self._last_seen, (int(story.last_seen_at.timestamp()), story_id))
+        heapq.heappush(self._last_seen, (story.last_seen_at.timestamp(), story_id))
         self.near_duplicates.add(story_id, story.fingerprint, story.site or "")
         if story.language:
             self.translations.add(story_id, story.language, story.anchors, story.first_seen_at)
@@ -187,7 +187,7 @@ class StoryIndex:
     def expired(self, *, before: datetime) -> dict[str, None]:
         """Tombstones for the stories last seen before `before`, and for the aliases that still name them."""
         tombstones: dict[str, None] = {}
-        queued_again: list[tuple[int, str]] = []
+        queued_again: list[tuple[float, str]] = []
         while self._last_seen and self._last_seen[0][0] < before.timestamp():
             stamp, story_id = heapq.heappop(self._last_seen)
             story = self.story(story_id)

@@ -248,3 +248,11 @@ def test_stories_written_before_they_listed_their_aliases_are_still_evicted_with
     table[f"story:{old.story_id}"] = {k: v for k, v in table[f"story:{old.story_id}"].items() if k != "aliases"}
     tombstones = StoryIndex(table).expired(before=LATER)
     assert tombstones == {f"story:{old.story_id}": None, **{f"alias:{key}": None for key in KEYS}}
+
+
+def test_a_story_is_evicted_to_the_microsecond() -> None:
+    table: dict[str, Any] = {}
+    story = remember(table, doc(KEYS, STORY), NOW + timedelta(milliseconds=900))
+    index = StoryIndex(table)
+    assert index.expired(before=NOW + timedelta(milliseconds=500)) == {}
+    assert f"story:{story.story_id}" in index.expired(before=NOW + timedelta(milliseconds=950))

@@ -126,6 +126,9 @@ class PollerSettings(_Section):
     idle_sleep_s: float = Field(1.0, gt=0, description="Longest sleep between checks for due feeds.")
     parse_timeout_s: float = Field(10.0, gt=0, description="Deadline for parsing one feed document.")
     parse_memory_mb: int = Field(1024, ge=256, description="Address-space ceiling of the feed-parsing process.")
+    parse_processes: int = Field(
+        2, ge=1, le=32, description="Feed-parsing child processes (feeds are parsed while others are fetched)."
+    )
     adaptive: bool = Field(
         True, description="Learn each feed's interval from its history and the publisher's hints (off: interval_s)."
     )
@@ -136,6 +139,9 @@ class PollerSettings(_Section):
     )
     max_backoff_s: float = Field(86400.0, ge=1, description="Longest wait before retrying a failing feed.")
     host_interval_s: float = Field(1.0, ge=0, description="Least time between two requests to one host.")
+    concurrency: int = Field(
+        16, ge=1, le=256, description="Hosts whose feeds are fetched at once (one request at a time per host)."
+    )
     respect_robots_txt: bool = Field(True, description="Honour robots.txt for article pages.")
 
     @model_validator(mode="after")

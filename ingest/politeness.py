@@ -5,7 +5,8 @@ Every request the poller makes goes through `PoliteFetcher`:
 - **Spacing.** At least `poller.host_interval_s` between two requests to one host (many feeds and all their pages
   share a host). A slow answer (over `SLOW_ANSWER_S`) doubles that host's spacing, up to a minute; each quick
   answer halves it back. Feeds are spread over poller replicas by host (`ingest/feed_assignment.py`), so the
-  spacing holds across replicas without a shared cache, and one replica polls one host one request at a time.
+  spacing holds across replicas without a shared cache, and one replica sends one host one request at a time:
+  the poller fetches many hosts at once from several threads, and a host's lock makes its requests take turns.
 - **Backoff.** A 429 or 503 puts the host on hold: `Retry-After` when given, else 30 s doubled per refusal in a row
   (capped at an hour). While a host is on hold, its requests raise `HostOnHold` at once instead of being sent.
   A page answered 429/503 raises `HostOnHold` too (the page is not at fault: the feed's poll is deferred); a feed
@@ -20,8 +21,8 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from threading import Event
+from dataclasses import dataclass, field
+from threading import Event, Lock
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
@@ -67,6 +68,7 @@ class _Host:
     next_at: float = 0.0
     hold_until: float = 0.0
     refusals: int = 0
+    turn: Lock = field(default_factory=Lock)  # held for a request and the spacing before it
 
 
 @dataclass
@@ -94,27 +96,29 @@ class PoliteFetcher:
         self._stop = stop
         self._clock = clock
         self._hosts: dict[str, _Host] = {}
+        self._hosts_lock = Lock()
         self._robots: dict[str, _Robots] = {}
 
     def fetch(self, url: str, *, validators: Validators | None = None, accept: str = "*/*") -> FetchResult:
         """GET `url` in its host's turn; raise HostOnHold without sending while the host asked us to wait."""
         host = self._host(url)
-        now = self._clock()
-        if host.hold_until > now:
-            raise HostOnHold(_host_name(url), host.hold_until - now)
-        if host.next_at > now:
-            self._stop.wait(host.next_at - now)
-        started = self._clock()
-        try:
-            result = self._fetcher.fetch(url, validators=validators, accept=accept)
-        except HttpStatusError as error:
-            self._answered(host, started, error.status, error.retry_after)
-            raise
-        except FetchError:
-            self._answered(host, started, None, None)
-            raise
-        self._answered(host, started, result.status, None)
-        return result
+        with host.turn:
+            now = self._clock()
+            if host.hold_until > now:
+                raise HostOnHold(host_name(url), host.hold_until - now)
+            if host.next_at > now:
+                self._stop.wait(host.next_at - now)
+            started = self._clock()
+            try:
+                result = self._fetcher.fetch(url, validators=validators, accept=accept)
+            except HttpStatusError as error:
+                self._answered(host, started, error.status, error.retry_after)
+                raise
+            except FetchError:
+                self._answered(host, started, None, None)
+                raise
+            self._answered(host, started, result.status, None)
+            return result
 
     def fetch_page(self, url: str, *, accept: str) -> FetchResult:
         """An article page: as `fetch`, after robots.txt said yes."""
@@ -127,7 +131,7 @@ class PoliteFetcher:
                 raise
             # The host is busy, the page is not at fault: the feed's poll waits for the host instead.
             host = self._host(url)
-            raise HostOnHold(_host_name(url), max(0.0, host.hold_until - self._clock())) from error
+            raise HostOnHold(host_name(url), max(0.0, host.hold_until - self._clock())) from error
 
     def post_form(self, url: str, fields: Mapping[str, str]) -> int:
         """A form POST (WebSub subscriptions): rare, so only the HTTP limits apply."""
@@ -137,10 +141,11 @@ class PoliteFetcher:
         self._fetcher.close()
 
     def _host(self, url: str) -> _Host:
-        name = _host_name(url)
-        if name not in self._hosts:
-            self._hosts[name] = _Host(spacing_s=self._interval)
-        return self._hosts[name]
+        name = host_name(url)
+        with self._hosts_lock:
+            if name not in self._hosts:
+                self._hosts[name] = _Host(spacing_s=self._interval)
+            return self._hosts[name]
 
     def _answered(self, host: _Host, started: float, status: int | None, retry_after: str | None) -> None:
         now = self._clock()
@@ -200,5 +205,5 @@ def polite_fetcher(settings: Settings, stop: Event) -> PoliteFetcher:
     )
 
 
-def _host_name(url: str) -> str:
+def host_name(url: str) -> str:
     return (urlsplit(url).hostname or "").lower()

@@ -1,6 +1,9 @@
 """The poller role: fetch due feeds, turn new or changed entries into raw documents, publish them.
 
 Replicas share the feeds through a Kafka consumer group (see `ingest.feed_assignment`): each polls its own.
+Within a replica, feed requests to different hosts are sent at once from a few threads (`poller.concurrency`; one
+request at a time per host); what each answer becomes (parse, pages, state, publishing) is done in the poller's own
+thread, in the order answers arrive, so the state table and the transaction have one writer.
 
 Per feed, what it publishes and the feed's new state (validators, body hash, entries seen, next poll) go in one
 Kafka transaction, so a poller killed at any instant neither loses an entry nor publishes one twice: after a
@@ -9,30 +12,34 @@ restart the restored state says exactly which entries were published.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import logging
+import queue
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Event
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 from trafilatura.utils import decode_file
 
 from ingest.config import FeedSettings, Settings
 from ingest.feed_assignment import FeedAssignment
-from ingest.feed_model import FeedParseError, ParsedEntry
+from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed
 from ingest.feed_registry import merged, read_registry
 from ingest.feeds import parse_feed
 from ingest.health import Health
 from ingest.http import FetchError, FetchResult, HttpStatusError, Validators
 from ingest.kafka import TransactionalProducer
 from ingest.metrics import Metrics
-from ingest.politeness import HostOnHold, PoliteFetcher
+from ingest.politeness import HostOnHold, PoliteFetcher, host_name
 from ingest.sandbox import BoundedRunner, OutOfBounds
 from ingest.schedule import (
     Bounds,
@@ -53,12 +60,17 @@ log = logging.getLogger(__name__)
 FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, */*;q=0.5"
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHARSET = re.compile(r"charset=([^;]+)", re.IGNORECASE)
-# Documents per transaction: bounds the memory a large feed of full pages (or many feeds) holds at once.
+# Entries of one feed turned into documents (pages fetched) before they are staged for the next transaction.
 ENTRIES_PER_TRANSACTION = 20
+# A transaction is committed once it holds this many documents or bytes: bounds the memory pending polls hold.
+_DOCUMENTS_PER_TRANSACTION = 100
+_BYTES_PER_TRANSACTION = 8 * 2**20
 # Feed polls committed together at most (see Poller.flush); they also wait at most 2 s.
 _FEEDS_PER_TRANSACTION = 100
 # How often the feeds-by-status gauge is recounted when nothing was polled (it reads every owned feed's state).
 _STATUS_EVERY_S = 30.0
+# Due feeds polled in one round; between rounds the poller commits and keeps its place in the poller group.
+_FEEDS_PER_ROUND = 500
 
 
 class FeedState(BaseModel):
@@ -98,6 +110,21 @@ class FeedState(BaseModel):
 
 
 @dataclass(frozen=True)
+class _Fetched:
+    """A feed's answer (or why there is none), fetched at `now` with the validators of `state`, and parsed when
+    its body is new (`parsed`, or `parse_error`)."""
+
+    feed: FeedSettings
+    state: FeedState
+    now: float
+    answer: FetchResult | None = None
+    error: FetchError | None = None
+    body_sha256: str | None = None
+    parsed: ParsedFeed | None = None
+    parse_error: FeedParseError | OutOfBounds | None = None
+
+
+@dataclass(frozen=True)
 class _Output:
     """What one entry becomes: a raw document (already serialized: its size was checked) or a dead letter."""
 
@@ -125,6 +152,7 @@ class Poller:
         self._status_counted_at = float("-inf")
         self._pending_outputs: list[tuple[FeedSettings, _Output]] = []
         self._pending_feeds = 0
+        self._pending_bytes = 0
         self._pending_since = 0.0
         self._stop = stop
         self._settings = settings
@@ -146,9 +174,7 @@ class Poller:
 
     def poll_all(self) -> None:
         """Poll every feed (config file and registry) once, due or not (for --once)."""
-        for feed in merged(self._settings.feeds, read_registry(self._settings).values()):
-            self.poll_feed(feed)
-            self._health.beat("poller")
+        self.poll_many(merged(self._settings.feeds, read_registry(self._settings).values()))
         self.flush()
 
     def step(self) -> None:
@@ -160,20 +186,18 @@ class Poller:
         self._health.set_ready("poller", assignment.holds_partitions)
         now = self._clock()
         nudged = assignment.take_nudges()  # a WebSub hub said these changed: now, whatever their schedule
+        due = [feed for feed in self._feeds(assignment) if self._next_poll_at(feed) <= now or feed.url in nudged]
         polled = False
-        for feed in self._feeds(assignment):
+        for start in range(0, len(due), _FEEDS_PER_ROUND):
             if self._stop.is_set():
                 break
-            if assignment.owns(feed) and (self._next_poll_at(feed) <= now or feed.url in nudged):
-                self.poll_feed(feed)
-                polled = True
-                self._health.beat("poller")
-                if self._pending_feeds >= _FEEDS_PER_TRANSACTION or time.monotonic() - self._pending_since >= 2.0:
-                    self.flush()
-                if not self._pending_feeds:
-                    # Only with nothing uncommitted: a rebalance never takes feeds whose polls we still hold.
-                    self._follow(assignment)
-        self.flush()
+            # Ownership is asked again each round: the last round's end may have handed feeds to another replica.
+            polled |= bool(
+                self.poll_many([feed for feed in due[start : start + _FEEDS_PER_ROUND] if assignment.owns(feed)])
+            )
+            self.flush()
+            # Only with nothing uncommitted: a rebalance never takes feeds whose polls we still hold.
+            self._follow(assignment)
         owned = assignment.owned(self._feeds(assignment))
         if polled or now - self._status_counted_at >= _STATUS_EVERY_S:
             self._count_statuses(owned)
@@ -211,30 +235,76 @@ class Poller:
         if self._assignment is not None:
             self._assignment.reset()
         self._state.restore()  # drops what was staged: polls not yet committed are simply done again
-        self._pending_outputs, self._pending_feeds = [], 0
+        self._pending_outputs, self._pending_feeds, self._pending_bytes = [], 0, 0
 
     def poll_feed(self, feed: FeedSettings) -> str:
         """Poll one feed; return the outcome (also counted and logged)."""
-        state = self.feed_state(feed)
+        return self._poll_answered(self._fetch(feed, self.feed_state(feed)))
+
+    def poll_many(self, feeds: list[FeedSettings]) -> list[str]:
+        """Poll `feeds`; return the outcomes in the order the answers came. Commits by count and age, like `step`.
+
+        Each host's feeds are fetched in order by one thread, `poller.concurrency` hosts at once. After a new feed
+        body, the host's next feed is fetched only once this thread has dealt with it (fetched its entries' pages):
+        one host sees the requests of one poller one at a time and in the order a sequential poller sends them.
+        """
+        if not feeds:
+            return []
+        by_host: dict[str, list[tuple[FeedSettings, FeedState]]] = {}
+        for feed in feeds:
+            by_host.setdefault(host_name(feed.url), []).append((feed, self.feed_state(feed)))
+        answers: queue.Queue[tuple[_Fetched, Event] | None] = queue.Queue()
+        given_up = Event()
+
+        def fetch_host(polls: list[tuple[FeedSettings, FeedState]]) -> None:
+            for feed, state in polls:
+                if given_up.is_set() or self._stop.is_set():
+                    answers.put(None)  # the feed stays due, its state untouched
+                    continue
+                fetched = self._fetch(feed, state)
+                dealt_with = Event()
+                answers.put((fetched, dealt_with))
+                if fetched.parsed is not None:
+                    dealt_with.wait()  # its pages come before the host's next feed
+
+        outcomes: list[str] = []
+        threads = min(self._settings.poller.concurrency, len(by_host))
+        with ThreadPoolExecutor(threads, thread_name_prefix="feed-fetch") as pool:
+            fetching = [pool.submit(fetch_host, polls) for polls in by_host.values()]
+            try:
+                for _ in feeds:
+                    answer = answers.get()
+                    if answer is None:
+                        continue
+                    fetched, dealt_with = answer
+                    try:
+                        outcomes.append(self._poll_answered(fetched))
+                    finally:
+                        dealt_with.set()
+                    self._health.beat("poller")
+                    if self._pending_feeds >= _FEEDS_PER_TRANSACTION or time.monotonic() - self._pending_since >= 2:
+                        self.flush()
+            finally:
+                given_up.set()  # after an error here (the broker): the threads end their hosts without fetching
+                _release(answers, fetching)
+        return outcomes
+
+    def _fetch(self, feed: FeedSettings, state: FeedState) -> _Fetched:
+        """The feed's conditional GET, and the parse of a new body in a sandboxed child (any thread)."""
         now = self._clock()
         try:
             with self._metrics.fetch_seconds.labels("feed").time():
                 answer = self._fetcher.fetch(
                     feed.url, validators=Validators(state.etag, state.last_modified), accept=FEED_ACCEPT
                 )
-        except HostOnHold as hold:
-            return self._deferred(feed, state, now, hold)
         except FetchError as error:
-            self._metrics.fetch_errors.labels("feed", error.reason).inc()
-            return self._failed(
-                feed, state, now, error.reason, str(error), error.failure_class, retry_after=_retry_after(error)
-            )
+            return _Fetched(feed, state, now, error=error)
         if answer.not_modified:
-            return self._unchanged(feed, state, now, "not_modified", answer)
+            return _Fetched(feed, state, now, answer=answer)
         body_hash = hashlib.sha256(answer.body).hexdigest()
         if body_hash == state.body_sha256:
             # Some servers ignore conditional requests or send stale validators: an identical body is not parsed.
-            return self._unchanged(feed, state, now, "unchanged", answer)
+            return _Fetched(feed, state, now, answer=answer, body_sha256=body_hash)
         try:
             parsed = self._parser.run(
                 parse_feed,
@@ -245,9 +315,31 @@ class Poller:
                 now=datetime.fromtimestamp(now, UTC),
             )
         except (FeedParseError, OutOfBounds) as error:
-            dead = self._dead_letter(feed, error.reason, str(error), "parse", feed.url, answer.body)
+            return _Fetched(feed, state, now, answer=answer, body_sha256=body_hash, parse_error=error)
+        return _Fetched(feed, state, now, answer=answer, body_sha256=body_hash, parsed=parsed)
+
+    def _poll_answered(self, fetched: _Fetched) -> str:
+        """What a feed's answer becomes: documents, dead letters and the feed's new state (the poller's thread)."""
+        feed, state, now, answer = fetched.feed, fetched.state, fetched.now, fetched.answer
+        if isinstance(fetched.error, HostOnHold):
+            return self._deferred(feed, state, now, fetched.error)
+        if fetched.error is not None:
+            error = fetched.error
+            self._metrics.fetch_errors.labels("feed", error.reason).inc()
+            return self._failed(
+                feed, state, now, error.reason, str(error), error.failure_class, retry_after=_retry_after(error)
+            )
+        assert answer is not None
+        if answer.not_modified:
+            return self._unchanged(feed, state, now, "not_modified", answer)
+        if fetched.parse_error is not None:
+            bad = fetched.parse_error
+            dead = self._dead_letter(feed, bad.reason, str(bad), "parse", feed.url, answer.body)
             letter = _Output(feed.url, dead_letter=dead)
-            return self._failed(feed, state, now, error.reason, str(error), "parse", letter=letter)
+            return self._failed(feed, state, now, bad.reason, str(bad), "parse", letter=letter)
+        parsed, body_hash = fetched.parsed, fetched.body_sha256
+        if parsed is None:
+            return self._unchanged(feed, state, now, "unchanged", answer)
         fresh = [item for item in parsed.entries if state.seen.get(item.entry.id) != item.fingerprint]
         fresh_ids = {item.entry.id for item in fresh}
         for item in parsed.entries:
@@ -277,19 +369,18 @@ class Poller:
         dates = [item.entry.published_at.timestamp() for item in parsed.entries if item.entry.published_at]
         final = self._answered(
             feed,
-            state.model_copy(
-                update={
-                    "etag": answer.validators.etag,
-                    "last_modified": answer.validators.last_modified,
-                    "body_sha256": body_hash,
-                    "seen": {entry_id: fp for entry_id, fp in seen.items() if entry_id in current},
-                    "feed_hint_s": parsed.poll_hint_s,
-                }
-            ),
+            state,
             now,
             answer,
             new_entries=len(fresh),
             dated_rate=rate_from_times(dates, now),
+            changes={
+                "etag": answer.validators.etag,
+                "last_modified": answer.validators.last_modified,
+                "body_sha256": body_hash,
+                "seen": {entry_id: fp for entry_id, fp in seen.items() if entry_id in current},
+                "feed_hint_s": parsed.poll_hint_s,
+            },
         )
         self._publish(feed, [], final)
         outcome = "changed" if fresh else "unchanged"
@@ -371,14 +462,15 @@ class Poller:
         """Commit what polls produced since the last flush, with the feed states that record it: one transaction.
 
         Polls are committed in groups (a Kafka transaction costs about 10 ms whatever it holds): at most
-        ENTRIES_PER_TRANSACTION documents, _FEEDS_PER_TRANSACTION feed states or 2 seconds wait, and every step
+        _DOCUMENTS_PER_TRANSACTION documents or _BYTES_PER_TRANSACTION bytes of them, _FEEDS_PER_TRANSACTION feed
+        states or 2 seconds wait, and every step
         ends with a flush; the poller group is only consulted with nothing pending. A crash before a flush loses
         nothing: those feeds' states were not committed either, so the next poll finds the same entries new again.
         """
         if not self._pending_feeds:
             return
         outputs, self._pending_outputs = self._pending_outputs, []
-        self._pending_feeds = 0
+        self._pending_feeds = self._pending_bytes = 0
         topics = self._settings.topics
         with self._state.transaction(self._producer) as tx:
             for _, output in outputs:
@@ -410,19 +502,19 @@ class Poller:
         if not self._pending_feeds:
             self._pending_since = time.monotonic()
         self._pending_outputs.extend((feed, output) for output in outputs)
+        self._pending_bytes += sum(len(output.document or b"") for output in outputs)
         self._pending_feeds += 1
-        if len(self._pending_outputs) >= ENTRIES_PER_TRANSACTION:
+        if len(self._pending_outputs) >= _DOCUMENTS_PER_TRANSACTION or self._pending_bytes >= _BYTES_PER_TRANSACTION:
             self.flush()  # bounds memory; the step loop flushes the rest (by count and age)
 
     def _unchanged(self, feed: FeedSettings, state: FeedState, now: float, outcome: str, answer: FetchResult) -> str:
         validators = answer.validators
-        updated = state.model_copy(
-            update={
-                "etag": validators.etag or state.etag,
-                "last_modified": validators.last_modified or state.last_modified,
-            }
-        )
-        self._publish(feed, [], self._answered(feed, updated, now, answer, new_entries=0, dated_rate=None))
+        changes = {
+            "etag": validators.etag or state.etag,
+            "last_modified": validators.last_modified or state.last_modified,
+        }
+        answered = self._answered(feed, state, now, answer, new_entries=0, dated_rate=None, changes=changes)
+        self._publish(feed, [], answered)
         self._metrics.polls.labels(outcome).inc()
         log.info("feed polled", extra={"feed": feed.name, "outcome": outcome})
         return outcome
@@ -460,11 +552,14 @@ class Poller:
         *,
         new_entries: int,
         dated_rate: float | None,
+        changes: Mapping[str, Any],
     ) -> FeedState:
-        """The feed's state after a good answer: errors cleared, the schedule told what this poll brought."""
+        """The feed's state after a good answer: `changes` made, errors cleared, the schedule told what this poll
+        brought (one copy of the state: this runs for every poll)."""
         elapsed = now - state.last_success_at if state.last_success_at is not None else None
         schedule = observe(state.schedule, new_entries=new_entries, elapsed_s=elapsed, dated_rate=dated_rate)
-        hints = [h for h in (state.feed_hint_s, http_hint_s(answer.headers, datetime.fromtimestamp(now, UTC))) if h]
+        feed_hint = changes.get("feed_hint_s", state.feed_hint_s)
+        hints = [h for h in (feed_hint, http_hint_s(answer.headers, datetime.fromtimestamp(now, UTC))) if h]
         settings = self._settings.poller
         interval = next_interval(
             schedule,
@@ -476,6 +571,7 @@ class Poller:
         )
         return state.model_copy(
             update={
+                **changes,
                 "rate_per_day": schedule.rate_per_day,
                 "empty_polls": schedule.empty_polls,
                 "interval_s": interval,
@@ -562,6 +658,17 @@ def fetch_page_document(
         content_language=page.content_language,
         fetched_at=fetched_at,
     )
+
+
+def _release(answers: queue.Queue[tuple[_Fetched, Event] | None], fetching: list[Future[None]]) -> None:
+    """Let the fetching threads go on to their end (each waits for its last answer to be dealt with)."""
+    while not all(future.done() for future in fetching):
+        with contextlib.suppress(queue.Empty):
+            answer = answers.get(timeout=0.05)
+            if answer is not None:
+                answer[1].set()
+    for future in fetching:
+        future.result()  # a bug in a fetching thread is raised here, not lost
 
 
 def _retry_after(error: FetchError) -> float | None:

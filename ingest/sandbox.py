@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import multiprocessing
+import queue
 import resource
 from collections.abc import Callable, Sequence
 from multiprocessing.pool import Pool
@@ -37,34 +38,55 @@ def _ready() -> bool:
 
 
 class BoundedRunner:
-    """Calls a module-level function in a child process; one call at a time."""
+    """Calls a module-level function in a child process: `children` calls at once, from as many threads.
 
-    def __init__(self, *, timeout_s: float, memory_bytes: int, preload: Sequence[str] = ()) -> None:
+    Each call borrows one child for its duration, so a child ended for overrunning its deadline ends only that call.
+    """
+
+    def __init__(self, *, timeout_s: float, memory_bytes: int, preload: Sequence[str] = (), children: int = 1) -> None:
         self._timeout_s = timeout_s
         self._memory_bytes = memory_bytes
         self._preload = tuple(preload)
-        self._pool: Pool | None = None
+        self._children = [_Child() for _ in range(children)]
+        self._idle: queue.Queue[_Child] = queue.Queue()
+        for child in self._children:
+            self._idle.put(child)
 
     def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        pool = self._pool or self._start()
-        pending = pool.apply_async(function, args, kwargs)
+        child = self._idle.get()
         try:
-            return pending.get(timeout=self._timeout_s)
-        except multiprocessing.TimeoutError:
-            self.close()  # the only way to stop the parse: end the child; the next call starts a new one
-            raise OutOfBounds(f"the parse took longer than {self._timeout_s:g} s") from None
-        except MemoryError:
-            raise OutOfBounds(f"the parse needed more than {self._memory_bytes // 2**20} MiB") from None
+            pool = child.pool or child.start(self._memory_bytes, self._preload)
+            pending = pool.apply_async(function, args, kwargs)
+            try:
+                return pending.get(timeout=self._timeout_s)
+            except multiprocessing.TimeoutError:
+                child.close()  # the only way to stop the parse: end the child; its next call starts a new one
+                raise OutOfBounds(f"the parse took longer than {self._timeout_s:g} s") from None
+            except MemoryError:
+                raise OutOfBounds(f"the parse needed more than {self._memory_bytes // 2**20} MiB") from None
+        finally:
+            self._idle.put(child)
 
-    def _start(self) -> Pool:
+    def close(self) -> None:
+        for child in self._children:
+            child.close()
+
+
+class _Child:
+    """One child process (a pool of one, started on first use)."""
+
+    def __init__(self) -> None:
+        self.pool: Pool | None = None
+
+    def start(self, memory_bytes: int, preload: tuple[str, ...]) -> Pool:
         context = multiprocessing.get_context("spawn")
-        pool = context.Pool(1, initializer=_prepare, initargs=(self._memory_bytes, self._preload))
+        pool = context.Pool(1, initializer=_prepare, initargs=(memory_bytes, preload))
         pool.apply(_ready)  # wait for the child to be up: its start-up is not part of any parse's deadline
-        self._pool = pool
+        self.pool = pool
         return pool
 
     def close(self) -> None:
-        if self._pool is not None:
-            self._pool.terminate()
-            self._pool.join()
-            self._pool = None
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None

@@ -45,6 +45,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self._kafka = kafka
         self._base: dict[str, bytes] = {}
         self._overlay: dict[str, dict[str, Any] | None] = {}
+        self._encoded: dict[str, bytes | None] = {}  # staged values as `staged` encoded them for the topic
         self._consumer: KafkaConsumer | None = None
         self._observers: list[Observer] = []
 
@@ -61,6 +62,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self.close()
         self._base.clear()
         self._overlay.clear()
+        self._encoded.clear()
         for observer in self._observers:
             observer.forget_all()
         consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
@@ -101,12 +103,15 @@ class StateTable(Mapping[str, dict[str, Any]]):
 
     def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
         self._overlay.update(updates)
+        for key in updates:
+            self._encoded.pop(key, None)
         self._notify(updates.items())
 
     def staged(self) -> Iterator[tuple[str, bytes | None]]:
-        """The staged writes, encoded for the state topic (None is a tombstone)."""
+        """The staged writes, encoded for the state topic (None is a tombstone); `commit` keeps these bytes."""
         for key, value in self._overlay.items():
-            yield key, None if value is None else _encode(value)
+            encoded = self._encoded[key] = _encode(value)
+            yield key, encoded
 
     @contextmanager
     def transaction(self, producer: TransactionalProducer) -> Iterator[TransactionalProducer]:
@@ -123,12 +128,14 @@ class StateTable(Mapping[str, dict[str, Any]]):
 
     def commit(self) -> None:
         for key, value in self._overlay.items():
-            self._put(key, _encode(value), value)
+            self._put(key, self._encoded[key] if key in self._encoded else _encode(value), value)
         self._overlay.clear()
+        self._encoded.clear()
 
     def discard(self) -> None:
         dropped = list(self._overlay)
         self._overlay.clear()
+        self._encoded.clear()
         self._notify((key, self.get(key)) for key in dropped)
 
     def _notify(self, changes: Iterator[tuple[str, Mapping[str, Any] | None]] | Any) -> None:

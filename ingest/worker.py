@@ -129,6 +129,7 @@ class Worker:
             timeout_s=settings.poller.parse_timeout_s,
             memory_bytes=settings.poller.parse_memory_mb * 2**20,
             preload=["ingest.feeds"],
+            children=settings.poller.parse_processes,
         )
         stack.callback(parser.close)
         return Poller(

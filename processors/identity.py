@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -12,10 +13,12 @@ import courlan
 _WHITESPACE = re.compile(r"\s+")
 
 
+@functools.lru_cache(maxsize=16384)
 def normalize_url(url: str | None) -> str | None:
     """Canonical form of a URL for comparison: lower-case host, no fragment, no tracking parameters.
 
-    Returns None for anything that is not an absolute http(s) URL, so junk never becomes an identity.
+    Returns None for anything that is not an absolute http(s) URL, so junk never becomes an identity. Cached: the
+    same URLs (a feed's own, pages seen again) come back all the time, and courlan costs about 0.1 ms a call.
     """
     if not url:
         return None

@@ -1,6 +1,7 @@
 """The bounded runner, on real child processes (no broker involved)."""
 
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -33,6 +34,22 @@ def test_a_parse_past_its_deadline_is_ended() -> None:
     try:
         with pytest.raises(OutOfBounds, match="longer than 1 s"):
             runner.run(bounded_work.sleep, 30)
+        assert runner.run(bounded_work.sleep, 0) == "woke"
+    finally:
+        runner.close()
+
+
+def test_calls_from_several_threads_run_in_their_own_children() -> None:
+    runner = BoundedRunner(timeout_s=3, memory_bytes=600 * 2**20, children=2)
+    try:
+        with ThreadPoolExecutor(2) as threads:
+            overrun = threads.submit(runner.run, bounded_work.sleep, 30)
+            quick = threads.submit(runner.run, bounded_work.sleep, 0)
+            # The overrunning call ends its own child only: the other call, running beside it, is answered.
+            assert quick.result() == "woke"
+            assert not overrun.done()
+            with pytest.raises(OutOfBounds, match="longer than 3 s"):
+                overrun.result()
         assert runner.run(bounded_work.sleep, 0) == "woke"
     finally:
         runner.close()

@@ -18,6 +18,7 @@ import numpy as np
 from bench.dedupe_corpus import Pair, Story, background_stories, pairs
 from processors.dedupe import (
     NEAR_DUPLICATE_THRESHOLD,
+    TRANSLATION_THRESHOLD,
     Document,
     NewStory,
     Revision,
@@ -27,7 +28,7 @@ from processors.dedupe import (
 from processors.fingerprint import BANDS, SIGNATURE_BYTES, Fingerprint, estimated_jaccard, fingerprint
 from processors.identity import content_hash, story_id_for
 from processors.near_duplicates import NearDuplicateIndex
-from processors.translations import anchors
+from processors.translations import TranslationIndex, anchors
 
 NOW = datetime(2022, 9, 13, 12, tzinfo=UTC)
 KINDS = ("revision", "duplicate", "translation")
@@ -233,6 +234,35 @@ def scale(sizes: tuple[int, ...] = (100_000, 1_000_000), queries: int = 2000) ->
         del index, prints, ids
         gc.collect()
     return results
+
+
+def translation_scale(stories: int = 100_000, queries: int = 500) -> dict[str, Any]:
+    """Translation lookups in a window holding `stories` stories (a busy 3-day window). The stories are the
+    background corpus's, cycled, so wire names, months and years are held by a large part of the window, as they
+    are in a wire-heavy feed set; the queries are the corpus's translations, which must still find their original."""
+    index = TranslationIndex(timedelta(days=3))
+    now = datetime(2026, 11, 25, tzinfo=UTC)
+    texts = background_stories(3000)
+    sampled = [(story.language, anchors(story.text)) for story in texts]
+    for n in range(stories):
+        language, story_anchors = sampled[n % len(sampled)]
+        index.add(f"{n:020x}", language, story_anchors, now)
+    translations = [pair for pair in pairs(queries) if pair.kind == "translation"]
+    for n, pair in enumerate(translations):
+        index.add(f"{stories + n:020x}", pair.left.language, anchors(pair.left.text), now)
+    timings, found = [], 0
+    for n, pair in enumerate(translations):
+        started = time.perf_counter()
+        match = index.best(pair.right.language, anchors(pair.right.text), TRANSLATION_THRESHOLD)
+        timings.append(time.perf_counter() - started)
+        found += match is not None and match.story_id == f"{stories + n:020x}"
+    return {
+        "stories": len(index),
+        "lookups": len(timings),
+        "found": found,
+        "lookup_p50_ms": round(float(np.percentile(timings, 50)) * 1000, 3),
+        "lookup_p99_ms": round(float(np.percentile(timings, 99)) * 1000, 3),
+    }
 
 
 def restore_rate(bootstrap: str, stories: int = 50_000) -> dict[str, float]:

@@ -25,7 +25,11 @@ def _row(name: str, values: dict[str, Any], keys: list[str]) -> str:
 
 
 def section(
-    quality: dict[str, Any], sweep: list[dict[str, float]], scale: dict[str, Any], restore: dict[str, Any]
+    quality: dict[str, Any],
+    sweep: list[dict[str, float]],
+    scale: dict[str, Any],
+    restore: dict[str, Any],
+    translations: dict[str, Any],
 ) -> str:
     kinds = ("revision", "duplicate", "translation")
     targets = {"revision": "P >= 0.99, R >= 0.95", "duplicate": "P >= 0.99, R >= 0.95", "translation": "measured"}
@@ -98,6 +102,13 @@ def section(
         f"(real broker, {restore['stories']:,} stories, {restore['records']:,} records, indexes rebuilt): "
         f"{restore['seconds']} s, {restore['stories_per_s']:,} stories/s.",
         "",
+        f"Translation lookups in a window of {translations['stories']:,} stories (the background corpus cycled, so "
+        f"names, months and wires are held by thousands of stories; candidates come from each story's rarest "
+        f"anchors): p50 {translations['lookup_p50_ms']} ms, p99 {translations['lookup_p99_ms']} ms; "
+        f"{translations['found']} of {translations['lookups']} translations found their original. Before candidates "
+        f"were proposed by rare anchors only, every holder of every anchor was scored: 15 ms p50, 118 ms p99 at 30k "
+        f"stories, about 200 ms a document at 90k.",
+        "",
         "Caveats, plainly: the corpus is generated from parallel templates, so its translations keep every number "
         "and name exactly (real machine translations spell some names and numbers differently: the seed's link "
         "rests on 25 shared anchors of 64), and its hard negatives share templates, actors, place and background "
@@ -125,17 +136,19 @@ def main() -> None:
     sweep = dedupe_bench.translation_sweep(240, background)
     scale = dedupe_bench.scale((100_000, 1_000_000))
     restore = dedupe_bench.restore_rate(bootstrap)
+    translations = dedupe_bench.translation_scale()
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},
         "quality": quality,
         "translation_sweep": sweep,
         "scale": scale,
         "restore": restore,
+        "translation_scale": translations,
         "seconds": round(time.monotonic() - started),
     }
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     report = REPORT.read_text(encoding="utf-8") if REPORT.exists() else "# Benchmarks\n"
-    REPORT.write_text(keep_section(report, section(quality, sweep, scale, restore)), encoding="utf-8")
+    REPORT.write_text(keep_section(report, section(quality, sweep, scale, restore, translations)), encoding="utf-8")
 
 
 if __name__ == "__main__":

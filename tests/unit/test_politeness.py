@@ -116,3 +116,46 @@ def test_without_retry_after_the_hold_doubles_per_refusal() -> None:
         holds.append(round(held.value.wait_s))
         clock.now += held.value.wait_s + 0.01
     assert holds == [30, 60, 120]
+
+
+class OverlapProbe:
+    """A fetcher that notes how many requests to each host are in flight at once (real threads, real time)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight: dict[str, int] = {}
+        self.most: dict[str, int] = {}
+        self.most_at_once = 0
+
+    def fetch(self, url: str, *, validators: Validators | None = None, accept: str = "*/*") -> FetchResult:
+        host = url.split("/")[2]
+        with self.lock:
+            self.in_flight[host] = self.in_flight.get(host, 0) + 1
+            self.most[host] = max(self.most.get(host, 0), self.in_flight[host])
+            self.most_at_once = max(self.most_at_once, sum(self.in_flight.values()))
+        threading.Event().wait(0.05)  # long enough for the other threads to try the same host meanwhile
+        with self.lock:
+            self.in_flight[host] -= 1
+        return FetchResult(url, 200, b"ok", {}, 0.05)
+
+    def close(self) -> None:
+        pass
+
+
+def test_threads_take_turns_per_host_and_run_side_by_side_across_hosts() -> None:
+    probe = OverlapProbe()
+    polite = PoliteFetcher(
+        probe,  # type: ignore[arg-type]
+        host_interval_s=0.0,
+        respect_robots_txt=False,
+        user_agent="news-ingest/0.1",
+        stop=threading.Event(),
+    )
+    urls = [f"http://{host}.example/feed/{n}" for host in ("a", "b") for n in range(3)]
+    threads = [threading.Thread(target=polite.fetch, args=(url,)) for url in urls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert probe.most == {"a.example": 1, "b.example": 1}
+    assert probe.most_at_once == 2

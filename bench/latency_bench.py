@@ -110,6 +110,7 @@ def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dic
         "max_s": values[-1],
         "worker_rss_mib_steady": sorted(rss)[len(rss) // 2],
         "worker_rss_mib_max": max(rss),
+        "latencies_s": values,
     }
 
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import latency_bench, poller_bench, processor_bench, publish_bench
+from bench import latency_bench, plots, poller_bench, processor_bench, publish_bench
 from bench.corpus import pages
 from bench.schedule_sim import BOUNDS, DAYS, run
 
@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
 BEGIN, END = "<!-- bench-dedupe: begin -->", "<!-- bench-dedupe: end -->"  # that section is `make bench-dedupe`'s
 REPORT = ROOT / "docs" / "benchmarks.md"
+FIGURES = ROOT / "docs" / "benchmarks"
 
 
 def _minutes(seconds: float) -> str:
@@ -49,6 +50,8 @@ poll that sees the entry, over {int(adaptive["entries"]):,} entries published on
 | scheduler | requests / hour | mean staleness | p50 | p95 |
 | --- | ---: | ---: | ---: | ---: |
 {table}
+
+![Requests per hour against mean staleness, fixed intervals and the adaptive schedulers](benchmarks/polling-tradeoff.png)
 
 Reading it: staleness is counted per entry, so busy feeds (most of the entries) weigh most, and those are the
 feeds the adaptive scheduler polls often; quiet feeds are polled rarely, which is where its requests are saved.
@@ -178,6 +181,8 @@ read_committed consumer:
 | dedupe state, {memory["stories"]:,.0f} stories | {memory["bytes_per_story"]:,.0f} bytes per story ({memory["total_mib"]:,.0f} MiB) | |
 | eviction sweep at that size ({memory["evicted_stories"]:,} stories of the oldest day) | {memory["eviction_sweep_s"] * 1000:,.0f} ms | |
 
+![End-to-end latency: share of articles committed within x ms](benchmarks/latency-cdf.png)
+
 The dedupe state as a processor holds it, first sightings spread over the 30-day window: the state table (two
 aliases and the story entry with its fingerprint, anchors and alias list, each kept as the topic's JSON bytes and
 decoded when read), the near-duplicate index (about 250 bytes a story, "Story identity" below), the translation
@@ -200,6 +205,8 @@ def main() -> None:
     publishing = publish_bench.run(bootstrap, records)
     poller = poller_bench.run(bootstrap, feeds=10_000)
     latency = latency_bench.latency(bootstrap)
+    plots.latency_cdf(latency.pop("latencies_s"), latency["rate_per_s"], FIGURES / "latency-cdf.png")
+    plots.scheduler_tradeoff(polling, FIGURES / "polling-tradeoff.png")
     memory = latency_bench.state_memory()
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},

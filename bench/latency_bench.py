@@ -55,7 +55,9 @@ def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dic
     }
     folder = Path(tempfile.mkdtemp())
     (folder / "config.yaml").write_text(yaml.safe_dump(config))
-    worker = subprocess.Popen([CLI, "process", "--config", str(folder / "config.yaml")], stderr=subprocess.DEVNULL)
+    log_path = folder / "worker.log"
+    worker_log = log_path.open("w")
+    worker = subprocess.Popen([CLI, "process", "--config", str(folder / "config.yaml")], stderr=worker_log)
     documents = raw_documents(pages(int(rate * seconds)))
     seen: dict[str, float] = {}
     stop = threading.Event()
@@ -101,7 +103,14 @@ def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dic
         stop.set()
         worker.terminate()
         worker.wait(timeout=60)
-    values = sorted(seen.values())
+    worker_log.close()
+    return _summary(sorted(seen.values()), rss, rate, log_path)
+
+
+def _summary(values: list[float], rss: list[float], rate: float, log_path: Path) -> dict[str, Any]:
+    if not values:
+        tail = log_path.read_text(encoding="utf-8", errors="replace")[-3000:]
+        raise RuntimeError(f"the worker published no article; the end of its log:\n{tail}")
     return {
         "rate_per_s": rate,
         "articles": len(values),

@@ -277,6 +277,12 @@ def group_consumer(settings: Settings, topics: list[str], group_id: str) -> Kafk
         )
     except KafkaTimeoutError as exc:
         raise _unavailable(settings.kafka, exc) from exc
+    # Join with the topics' partitions known: a first join without them is answered with an empty assignment and a
+    # second rebalance, and kafka-python 3.0.12 sometimes never finished that second one (a processor that joined,
+    # then fetched nothing; seen in about half of the fresh starts of the latency benchmark).
+    deadline = time.monotonic() + settings.kafka.max_block_ms / 1000
+    while any(consumer.partitions_for_topic(topic) is None for topic in topics) and time.monotonic() < deadline:
+        time.sleep(0.1)
     consumer.subscribe(topics)
     return consumer
 

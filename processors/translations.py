@@ -131,7 +131,9 @@ class TranslationIndex:
         total = len(self._entries) + 1
 
         def weight(anchor: str) -> float:
-            return math.log(total / (1 + self._frequency.get(anchor, 0))) + 1.0
+            # An anchor no other story holds weighs as one held once: a story's own unshared words must not outweigh
+            # what it shares, or whether a translation is linked depends on what arrived before it.
+            return math.log(total / (1 + max(1, self._frequency.get(anchor, 0)))) + 1.0
 
         proposed: dict[str, float] = {}
         scanned = 0

@@ -42,3 +42,15 @@ def test_equal_scores_go_to_the_smaller_story_id() -> None:
     index.add("a" * 20, "en", shared, NOW)
     match = index.best("fr", shared, threshold=0.55)
     assert match is not None and match.story_id == "a" * 20
+
+
+def test_a_translation_is_linked_whatever_else_the_window_has_seen() -> None:
+    # The English story's own words (days, its wire's style) are held by no other story yet: they must not outweigh
+    # the 10 names and numbers it shares with its Indonesian original, or the link depends on arrival order.
+    shared = tuple(f"#{n}00" for n in range(10))
+    index = TranslationIndex(timedelta(days=3))
+    index.add("a" * 20, "id", (*shared, *(f"kata{n}" for n in range(50))), NOW)
+    for number in range(4):  # other stories in the window, on other news
+        index.add(f"{number:020x}", "de", tuple(f"wort{number}{n}" for n in range(12)), NOW)
+    match = index.best("en", (*shared, *(f"word{n}" for n in range(7))), threshold=0.55)
+    assert match is not None and match.story_id == "a" * 20

@@ -300,7 +300,7 @@ def restore_rate(bootstrap: str, stories: int = 50_000) -> dict[str, float]:
             records += 1
     producer.flush()
     producer.close()
-    table = StateTable(KafkaSettings(bootstrap_servers=bootstrap), topic)
+    table = StateTable(KafkaSettings(bootstrap_servers=bootstrap), topic, compact=True)
     index = StoryIndex({})
     table.watch(index)
     started = time.perf_counter()

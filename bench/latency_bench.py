@@ -140,7 +140,7 @@ def _state_of(stories: int, queue: Any) -> None:
     templates = [(fingerprint(text), anchors(text)) for text in texts]
     rng = np.random.default_rng(3)
     before = _rss_mib(os.getpid())
-    table = StateTable(KafkaSettings(bootstrap_servers="127.0.0.1:9"), "bench.story-state")  # never connects
+    table = StateTable(KafkaSettings(bootstrap_servers="127.0.0.1:9"), "bench.story-state", compact=True)
     index = StoryIndex(table)
     table.watch(index)
     start = datetime(2026, 10, 26, tzinfo=UTC)

@@ -6,9 +6,10 @@ A worker's own writes go through `stage` and become visible at once to the work 
 overlay); `commit` keeps them and `discard` drops them when the transaction aborts, so the local copy never holds
 what the topic does not.
 
-Committed entries are kept as the topic's bytes and decoded when read: the story table holds millions of entries,
-and a decoded JSON object costs several times its bytes (docs/benchmarks.md, "memory"). Reads are few per document;
-observers (the indexes) get each value decoded once, as it arrives.
+A `compact` table keeps committed entries as the topic's bytes and decodes them when read: the story table holds
+millions of entries, and a decoded JSON object costs several times its bytes (docs/benchmarks.md, "memory"); its
+reads are few per document, and observers (the indexes) get each value decoded once, as it arrives. The feed-state
+table is read for every feed on every tick of the poller: it keeps decoded values.
 """
 
 from __future__ import annotations
@@ -40,10 +41,11 @@ class Observer(Protocol):
 
 
 class StateTable(Mapping[str, dict[str, Any]]):
-    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
+    def __init__(self, kafka: KafkaSettings, topic: str, *, compact: bool = False) -> None:
         self.topic = topic
         self._kafka = kafka
-        self._base: dict[str, bytes] = {}
+        self._compact = compact
+        self._base: dict[str, Any] = {}  # the topic's bytes when compact, else their decoding
         self._overlay: dict[str, dict[str, Any] | None] = {}
         self._encoded: dict[str, bytes | None] = {}  # staged values as `staged` encoded them for the topic
         self._consumer: KafkaConsumer | None = None
@@ -160,12 +162,16 @@ class StateTable(Mapping[str, dict[str, Any]]):
         """Keep `encoded` (None: a tombstone) under `key`; `decoded` is its value when the caller has it at hand."""
         if encoded is None:
             self._base.pop(key, None)
-        else:
+            decoded = None
+        elif self._compact:
             self._base[key] = encoded
+        else:
+            decoded = json.loads(encoded) if decoded is _NOT_DECODED else decoded
+            self._base[key] = decoded
         if key in self._overlay or not self._observers:  # a staged key shows its staged value
             return
         if decoded is _NOT_DECODED:
-            decoded = None if encoded is None else json.loads(encoded)
+            decoded = json.loads(encoded)  # type: ignore[arg-type]  # not None: a tombstone has decoded = None
         self._notify([(key, decoded)])
 
     def __getitem__(self, key: str) -> dict[str, Any]:
@@ -174,7 +180,8 @@ class StateTable(Mapping[str, dict[str, Any]]):
             if value is _DELETED:
                 raise KeyError(key)
             return value
-        decoded: dict[str, Any] = json.loads(self._base[key])
+        stored = self._base[key]
+        decoded: dict[str, Any] = json.loads(stored) if self._compact else stored
         return decoded
 
     def __iter__(self) -> Iterator[str]:

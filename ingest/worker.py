@@ -250,7 +250,7 @@ def build_processor(
     only, in `group` (reprocess), leaving the decisions to whoever holds the dedupe step.
     """
     dedupe = settings.dedupe
-    state = StateTable(settings.kafka, settings.story_state_topic)
+    state = StateTable(settings.kafka, settings.story_state_topic, compact=True)
     index = StoryIndex(
         state,
         near_duplicate_threshold=dedupe.near_duplicate_threshold,

@@ -253,7 +253,9 @@ class Poller:
         by_host: dict[str, list[tuple[FeedSettings, FeedState]]] = {}
         for feed in feeds:
             by_host.setdefault(host_name(feed.url), []).append((feed, self.feed_state(feed)))
-        answers: queue.Queue[tuple[_Fetched, Event] | None] = queue.Queue()
+        threads = min(self._settings.poller.concurrency, len(by_host))
+        # Bounded: answers (bodies up to http.max_bytes each) wait for this thread at most two per fetching thread.
+        answers: queue.Queue[tuple[_Fetched, Event] | None] = queue.Queue(maxsize=2 * threads)
         given_up = Event()
 
         def fetch_host(polls: list[tuple[FeedSettings, FeedState]]) -> None:
@@ -268,7 +270,6 @@ class Poller:
                     dealt_with.wait()  # its pages come before the host's next feed
 
         outcomes: list[str] = []
-        threads = min(self._settings.poller.concurrency, len(by_host))
         with ThreadPoolExecutor(threads, thread_name_prefix="feed-fetch") as pool:
             fetching = [pool.submit(fetch_host, polls) for polls in by_host.values()]
             try:
@@ -661,7 +662,7 @@ def fetch_page_document(
 
 
 def _release(answers: queue.Queue[tuple[_Fetched, Event] | None], fetching: list[Future[None]]) -> None:
-    """Let the fetching threads go on to their end (each waits for its last answer to be dealt with)."""
+    """Let the fetching threads go on to their end (each may wait to put an answer, or for one to be dealt with)."""
     while not all(future.done() for future in fetching):
         with contextlib.suppress(queue.Empty):
             answer = answers.get(timeout=0.05)

@@ -42,14 +42,22 @@ def test_a_killed_folder_backfill_resumes_without_losing_or_repeating_a_page(tmp
         (shelf / f"story-{number}.html").write_text(page(number)[2], encoding="utf-8")
     config = write_config(tmp_path, app_id)
     raw_topic = topics(app_id)["raw"]
-    backfill = subprocess.Popen(
-        [CLI, "backfill", "--dir", str(folder), "--chunk", "10", "--config", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    log = tmp_path / "killed-backfill.log"
+    with log.open("wb") as stderr:
+        backfill = subprocess.Popen(
+            [CLI, "backfill", "--dir", str(folder), "--chunk", "10", "--config", str(config)],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr,
+        )
+        wait_until(
+            lambda: len(read_topic(raw_topic, timeout_s=5)) >= 50 or backfill.poll() is not None, 120, "progress"
+        )
+        ended_by_itself = backfill.poll()
+        backfill.kill()
+        backfill.wait(timeout=30)
+    assert ended_by_itself is None, (
+        f"the first backfill ended before the kill ({ended_by_itself}): {log.read_text()[-3000:]}"
     )
-    wait_until(lambda: len(read_topic(raw_topic, timeout_s=5)) >= 50 or backfill.poll() is not None, 120, "progress")
-    backfill.kill()
-    backfill.wait(timeout=30)
 
     resumed = run_cli("backfill", "--dir", str(folder), "--chunk", "10", "--config", str(config))
     assert resumed.returncode == 0, resumed.stderr[-3000:]

@@ -21,7 +21,7 @@ from ingest.config import ConfigError, Settings, load_settings
 from ingest.demo import SiteServer, describe, follow_articles
 from ingest.feed_registry import FeedRegistry
 from ingest.feed_status import feed_statuses
-from ingest.kafka import BrokerUnavailable, FatalProducerError, TransactionalProducer, ensure_topics
+from ingest.kafka import BrokerUnavailable, FatalProducerError, MissingTopic, TransactionalProducer, ensure_topics
 from ingest.logs import configure_logging
 from ingest.opml import read_opml, write_opml
 from ingest.worker import Role, Worker, replay_dead_letters, reprocess, run_backfill
@@ -43,7 +43,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         sys.stderr.write(f"news-ingest: {error}\n")
         return 2
-    except (BrokerUnavailable, FatalProducerError) as error:
+    except (BrokerUnavailable, FatalProducerError, MissingTopic) as error:
         log.error("cannot continue", extra={"reason": type(error).__name__, "detail": str(error)})
         sys.stderr.write(f"news-ingest: {error}\n")
         return 3
@@ -192,6 +192,8 @@ def _demo(args: argparse.Namespace) -> int:
     site = SiteServer(args.site, port=args.port, auto_advance=True).start()
     worker = Worker(settings, _ROLES["run"])
     worker.install_signal_handlers()
+    if settings.kafka.create_topics:
+        ensure_topics(settings)  # the viewer reads the articles topic from the start: it must exist first
     viewer = threading.Thread(
         target=follow_articles,
         args=(settings.kafka, settings.topics.articles, worker.stop, _print_article),

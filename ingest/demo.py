@@ -95,7 +95,7 @@ def follow_articles(kafka: KafkaSettings, topic: str, stop: threading.Event, sho
     """Call `show` for every committed article on `topic`, from the start, until `stop` is set."""
     consumer = reading_consumer(kafka, auto_offset_reset="earliest")
     try:
-        partitions = partitions_of(consumer, topic)
+        partitions = partitions_of(consumer, topic, kafka)
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         while not stop.is_set():

@@ -81,7 +81,7 @@ class DeadLetterReplay:
     def _rewind_to_start(self) -> None:
         topic = self._settings.topics.dlq
         deadline = time.monotonic() + 30
-        while len(self._consumer.assignment()) < len(partitions_of(self._consumer, topic)):
+        while len(self._consumer.assignment()) < len(partitions_of(self._consumer, topic, self._settings.kafka)):
             if time.monotonic() > deadline:
                 raise TimeoutError(f"no assignment of {topic} within 30 s")
             self._consumer.poll(timeout_ms=200)  # joining the group; records read here are seen again below

@@ -23,7 +23,6 @@ from kafka import KafkaConsumer
 
 from ingest.config import FeedSettings
 from ingest.feed_registry import NUDGE_PREFIX, decode, host_partition
-from ingest.kafka import partitions_of
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +57,8 @@ class FeedAssignment:
         """
         batches = self._consumer.poll(timeout_ms=_GROUP_POLL_MS)
         if not self._partitions:
-            self._partitions = len(partitions_of(self._consumer, self._topic))
+            # The group consumer was built once the topic's partitions were known (ingest.kafka.group_consumer).
+            self._partitions = len(self._consumer.partitions_for_topic(self._topic) or ())
         owned = frozenset(tp.partition for tp in self._consumer.assignment())
         gained, lost = owned - self._owned, self._owned - owned
         if gained or lost:

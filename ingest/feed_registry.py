@@ -58,7 +58,7 @@ def read_registry(settings: Settings, timeout_s: float = 60.0) -> dict[str, Feed
     """Every feed in the registry now (URL -> settings), read to the topic's end."""
     consumer = reading_consumer(settings.kafka, consumer_timeout_ms=1000)
     try:
-        partitions = partitions_of(consumer, settings.feed_registry_topic)
+        partitions = partitions_of(consumer, settings.feed_registry_topic, settings.kafka)
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         end = consumer.end_offsets(partitions)

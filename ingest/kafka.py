@@ -12,7 +12,6 @@ from threading import Event
 from typing import Any
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
-from kafka.admin import NewTopic
 from kafka.coordinator.assignors.cooperative_sticky import CooperativeStickyAssignor
 from kafka.errors import (
     KafkaError,
@@ -20,6 +19,7 @@ from kafka.errors import (
     ProducerFencedError,
     TopicAlreadyExistsError,
     TransactionalIdAuthorizationFailedError,
+    for_code,
 )
 from kafka.partitioner import DefaultPartitioner
 from kafka.partitioner.default import murmur2
@@ -81,6 +81,10 @@ class BrokerUnavailable(Exception):
     """No broker answered in time, or it refused our credentials: kafka-python cannot tell the two apart."""
 
 
+class MissingTopic(Exception):
+    """A topic this deployment needs is not on the cluster (or not visible to our credentials)."""
+
+
 class ConsumerStalled(Exception):
     """Records wait on our partitions but the consumer receives none: it must be replaced."""
 
@@ -114,6 +118,14 @@ def client_options(settings: KafkaSettings) -> dict[str, Any]:
     return options
 
 
+def _data_client_options(settings: KafkaSettings) -> dict[str, Any]:
+    """Options of the clients that read and write records (the admin client takes `client_options` alone)."""
+    # A producer or consumer naming a missing topic would otherwise have the broker create it with the broker's
+    # defaults (one partition, no compaction): a state topic that is never compacted, or a topic of the wrong
+    # size, with nothing said. Topics are created by `ensure_topics` (or by the operator) only.
+    return client_options(settings) | {"allow_auto_create_topics": False}
+
+
 def _unavailable(settings: KafkaSettings, error: Exception) -> BrokerUnavailable:
     hint = " or the broker refused the credentials" if settings.sasl_mechanism else ""
     return BrokerUnavailable(
@@ -141,7 +153,7 @@ class TransactionalProducer:
         transactional_id = self.transactional_id
         try:
             producer = KafkaProducer(
-                **client_options(settings),
+                **_data_client_options(settings),
                 enable_idempotence=True,
                 acks="all",
                 transactional_id=transactional_id,
@@ -256,7 +268,7 @@ def group_consumer(settings: Settings, topics: list[str], group_id: str) -> Kafk
     """
     try:
         consumer = KafkaConsumer(
-            **client_options(settings.kafka),
+            **_data_client_options(settings.kafka),
             group_id=group_id,
             client_id=f"{settings.app_id}-{settings.instance_id}",
             isolation_level="read_committed",
@@ -280,9 +292,8 @@ def group_consumer(settings: Settings, topics: list[str], group_id: str) -> Kafk
     # Join with the topics' partitions known: a first join without them is answered with an empty assignment and a
     # second rebalance, and kafka-python 3.0.12 sometimes never finished that second one (a processor that joined,
     # then fetched nothing; seen in about half of the fresh starts of the latency benchmark).
-    deadline = time.monotonic() + settings.kafka.max_block_ms / 1000
-    while any(consumer.partitions_for_topic(topic) is None for topic in topics) and time.monotonic() < deadline:
-        time.sleep(0.1)
+    for topic in topics:
+        partitions_of(consumer, topic, settings.kafka)
     consumer.subscribe(topics)
     return consumer
 
@@ -291,7 +302,7 @@ def start_group_at(settings: Settings, group_id: str, topic: str, since: datetim
     """Commit, for a group that has not started, the first offsets of `topic` at or after `since`."""
     consumer = reading_consumer(settings.kafka, group_id=group_id)
     try:
-        partitions = partitions_of(consumer, topic)
+        partitions = partitions_of(consumer, topic, settings.kafka)
         consumer.assign(partitions)
         found = consumer.offsets_for_times({tp: int(since.timestamp() * 1000) for tp in partitions})
         ends = consumer.end_offsets(partitions)
@@ -306,7 +317,7 @@ def reading_consumer(settings: KafkaSettings, **options: Any) -> KafkaConsumer:
     `group_id` is given (to commit a group's starting offsets)."""
     try:
         return KafkaConsumer(
-            **client_options(settings),
+            **_data_client_options(settings),
             enable_auto_commit=False,
             **({"group_id": None, "isolation_level": "read_committed"} | options),
         )
@@ -344,7 +355,7 @@ def drain(
     `idle_timeout_s` (by default the transaction timeout and 30 s more: a dead writer's open transaction holds
     readers back that long) it gives up with TimeoutError.
     """
-    partitions = [tp for topic in topics for tp in partitions_of(consumer, topic)]
+    partitions = [tp for topic in topics for tp in partitions_of(consumer, topic, settings)]
     if idle_timeout_s is None:
         idle_timeout_s = settings.transaction_timeout_ms / 1000 + 30
     end = written_end(settings, partitions)
@@ -363,8 +374,23 @@ def drain(
             raise TimeoutError(f"no progress on {', '.join(topics)} for {idle_timeout_s:.0f} s")
 
 
-def partitions_of(consumer: KafkaConsumer, topic: str) -> list[TopicPartition]:
-    return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
+def partitions_of(consumer: KafkaConsumer, topic: str, settings: KafkaSettings) -> list[TopicPartition]:
+    """The partitions of `topic`, which must exist; waits (up to `max_block_ms`) until the client's metadata shows
+    them, else raises MissingTopic.
+
+    kafka-python answers an empty set, not an error, for a topic its metadata does not show yet (one just created,
+    whose partitions have no leader yet, or any topic before a metadata refresh lands): read as "no partitions", a
+    state table would restore as empty and a registry as holding no feeds, with nothing said.
+    """
+    deadline = time.monotonic() + settings.max_block_ms / 1000
+    while not (partitions := consumer.partitions_for_topic(topic)):
+        if time.monotonic() > deadline:
+            raise MissingTopic(
+                f"topic {topic} not found on {settings.bootstrap_servers} within {settings.max_block_ms} ms: create it "
+                "(kafka.create_topics: true does, at start) or give these credentials access to it"
+            )
+        time.sleep(0.1)
+    return [TopicPartition(topic, p) for p in sorted(partitions)]
 
 
 def ensure_topics(settings: Settings) -> list[str]:
@@ -378,32 +404,46 @@ def ensure_topics(settings: Settings) -> list[str]:
     kept = {"retention.ms": str(int(settings.topics.raw_retention_days * 86_400_000))}
     letters = {"max.message.bytes": str(3 * kafka.max_record_bytes + 100_000)}
     compacted = {"cleanup.policy": "compact", "min.compaction.lag.ms": "60000"}
-    wanted = [
-        NewTopic(settings.topics.raw, kafka.partitions, kafka.replication_factor, topic_configs=large | kept),
-        NewTopic(settings.topics.articles, kafka.partitions, kafka.replication_factor, topic_configs=large),
-        NewTopic(settings.topics.latest, kafka.partitions, kafka.replication_factor, topic_configs=large | compacted),
-        NewTopic(settings.topics.dlq, kafka.partitions, kafka.replication_factor, topic_configs=letters),
-        NewTopic(settings.feed_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
-        NewTopic(settings.extracted_topic, 1, kafka.replication_factor, topic_configs=large | kept),
-        NewTopic(settings.story_state_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
-        NewTopic(settings.feed_registry_topic, kafka.partitions, kafka.replication_factor, topic_configs=compacted),
-        NewTopic(settings.backfill_state_topic, 1, kafka.replication_factor, topic_configs=compacted),
-    ]
+    partitions, replicas = kafka.partitions, kafka.replication_factor
+    wanted = {
+        settings.topics.raw: (partitions, large | kept),
+        settings.topics.articles: (partitions, large),
+        settings.topics.latest: (partitions, large | compacted),
+        settings.topics.dlq: (partitions, letters),
+        settings.feed_state_topic: (partitions, compacted),
+        settings.extracted_topic: (1, large | kept),
+        settings.story_state_topic: (partitions, compacted),
+        settings.feed_registry_topic: (partitions, compacted),
+        settings.backfill_state_topic: (1, compacted),
+    }
     if settings.topics.backfill:
-        wanted.append(
-            NewTopic(settings.topics.backfill, kafka.partitions, kafka.replication_factor, topic_configs=large)
-        )
+        wanted[settings.topics.backfill] = (partitions, large)
     try:
         admin = KafkaAdminClient(**client_options(kafka), request_timeout_ms=kafka.max_block_ms)
     except KafkaTimeoutError as exc:
         raise _unavailable(kafka, exc) from exc
     try:
         existing = set(admin.list_topics())
-        missing = [topic for topic in wanted if topic.name not in existing]
+        missing = {name: spec for name, spec in wanted.items() if name not in existing}
         if missing:
-            with suppress(TopicAlreadyExistsError):  # another replica created it between our list and our create
-                admin.create_topics(missing)
-            log.info("topics created", extra={"topics": [topic.name for topic in missing]})
-        return [topic.name for topic in missing]
+            answer = admin.create_topics(
+                {
+                    name: {"num_partitions": count, "replication_factor": replicas, "configs": configs}
+                    for name, (count, configs) in missing.items()
+                },
+                raise_errors=False,
+            )
+            refused = {
+                topic["name"]: for_code(topic["error_code"]).__name__
+                for topic in answer["topics"]
+                # another replica may have created it between our list and our create
+                if topic["error_code"] and for_code(topic["error_code"]) is not TopicAlreadyExistsError
+            }
+            if refused:
+                raise MissingTopic(f"could not create topics: {refused}")
+            # Usable when we return: a topic whose partitions have no leader yet is invisible to clients' metadata.
+            admin.wait_for_topics(list(missing), timeout_ms=kafka.max_block_ms)
+            log.info("topics created", extra={"topics": list(missing)})
+        return list(missing)
     finally:
         admin.close()

@@ -68,7 +68,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
         for observer in self._observers:
             observer.forget_all()
         consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
-        partitions = partitions_of(consumer, self.topic)
+        partitions = partitions_of(consumer, self.topic, self._kafka)
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)
         self._consumer = consumer

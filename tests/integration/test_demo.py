@@ -1,0 +1,47 @@
+"""`make run`'s command: `news-ingest demo` serves the bundled site, runs both roles, and shows each article."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+from pathlib import Path
+from types import SimpleNamespace
+
+from .support import CLI, DEMO_FEEDS, wait_until, write_config
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_the_demo_shows_published_articles_and_stops_cleanly(tmp_path: Path, app_id: str, demo_site: Path) -> None:
+    port = _free_port()
+    site = SimpleNamespace(base_url=f"http://127.0.0.1:{port}")  # served by the demo command itself
+    config = write_config(tmp_path, app_id, site, DEMO_FEEDS)  # type: ignore[arg-type]
+    shown, log = tmp_path / "shown.txt", tmp_path / "worker.log"
+    with shown.open("w") as stdout, log.open("w") as stderr:
+        demo = subprocess.Popen(
+            [CLI, "demo", "--config", str(config), "--site", str(demo_site), "--port", str(port)],
+            stdout=stdout,
+            stderr=stderr,
+        )
+    try:
+        # Its viewer starts reading the articles topic before the worker has made it: it must wait for it.
+        wait_until(
+            lambda: (
+                sum(line.startswith("v1 ") for line in shown.read_text().splitlines()) >= 5 or demo.poll() is not None
+            ),
+            180,
+            f"articles shown by the demo; its log: {log}",
+        )
+        assert demo.poll() is None, log.read_text()[-3000:]
+    finally:
+        demo.send_signal(signal.SIGTERM)
+        returncode = demo.wait(timeout=60)
+    lines = shown.read_text().splitlines()
+    assert lines[0].startswith(f"demo site on http://127.0.0.1:{port}")
+    assert any(" id " in line or " ms " in line for line in lines if line.startswith("v1 ")), lines
+    assert returncode == 0, log.read_text()[-3000:]

@@ -38,6 +38,14 @@ def _rss_mib(pid: int) -> float:
     return 0.0
 
 
+def _wait_until_started(worker: subprocess.Popen[bytes], log_path: Path, timeout_s: float = 120) -> None:
+    """The worker has created its topics (records for a missing topic would wait) and had time to join its group."""
+    deadline = time.monotonic() + timeout_s
+    while "state restored" not in log_path.read_text() and worker.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.2)
+    time.sleep(3)
+
+
 def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dict[str, Any]:
     app_id = f"bench-{uuid.uuid4().hex[:8]}"
     config = {
@@ -79,7 +87,7 @@ def latency(bootstrap: str, *, rate: float = 50.0, seconds: float = 30.0) -> dic
         consumer.close()
 
     try:
-        time.sleep(8)  # the worker starts, creates the topics and joins its group
+        _wait_until_started(worker, log_path)
         watcher = threading.Thread(target=watch, daemon=True)
         watcher.start()
         producer = KafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)

@@ -6,6 +6,7 @@ import random
 from pathlib import Path
 
 import pytest
+from kafka import KafkaAdminClient
 
 from ingest.config import KafkaSettings
 from ingest.kafka import FatalProducerError, TransactionalProducer
@@ -103,6 +104,11 @@ def extracted(worker: Worker) -> int:
 
 def test_a_second_producer_with_the_same_id_fences_the_first(app_id: str) -> None:
     settings = KafkaSettings(bootstrap_servers=BOOTSTRAP)
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    try:  # the broker creates no topic on a client's request
+        admin.create_topics({f"{app_id}.fencing": {"num_partitions": 1}}, wait_for_metadata=True)
+    finally:
+        admin.close()
     first = TransactionalProducer(settings, f"{app_id}.processor.same")
     with first.transaction() as tx:
         tx.send(f"{app_id}.fencing", "k", b"one")

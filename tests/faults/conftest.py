@@ -19,11 +19,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from ingest.config import load_settings
 from ingest.kafka import ensure_topics
-from tests.integration.support import BOOTSTRAP, CLI, read_topic
+from tests.integration.support import BOOTSTRAP, CLI, read_topic, topic_partitions
 
 FULL = os.environ.get("NEWS_INGEST_FAULTS") == "full"
 RESULTS = Path(__file__).resolve().parents[2] / ".local" / "faults" / "results.jsonl"
@@ -58,7 +58,7 @@ def record_result(scenario: str, **figures: Any) -> None:
 def high_watermark(topic: str, bootstrap: str = BOOTSTRAP) -> Callable[[], int]:
     """A cheap progress probe: the sum of the topic's end offsets (open transactions included)."""
     consumer = KafkaConsumer(bootstrap_servers=bootstrap, group_id=None)
-    partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
+    partitions = topic_partitions(consumer, topic, bootstrap)
 
     def probe() -> int:
         return sum(consumer.end_offsets(partitions).values())

@@ -15,11 +15,11 @@ import time
 from pathlib import Path
 from typing import Any
 
-from kafka import KafkaConsumer, KafkaProducer, TopicPartition
+from kafka import KafkaConsumer, KafkaProducer
 
 from ingest.config import KafkaSettings
 from ingest.kafka import written_end
-from tests.integration.support import BOOTSTRAP, read_topic, topics, wait_until, write_config
+from tests.integration.support import BOOTSTRAP, read_topic, topic_partitions, topics, wait_until, write_config
 from tests.story_cases import Case, cases, mismatches
 
 from .conftest import Worker, provision, record_result
@@ -43,7 +43,7 @@ def publish_round(app_id: str, number: int) -> None:
 def unread(group: str, topic: str) -> int:
     """Committed records of `topic` after the offsets `group` has committed: work not yet done."""
     members = KafkaConsumer(bootstrap_servers=BOOTSTRAP, group_id=group, enable_auto_commit=False)
-    partitions = [TopicPartition(topic, p) for p in members.partitions_for_topic(topic) or ()]
+    partitions = topic_partitions(members, topic)
     starts = {tp: members.committed(tp) or 0 for tp in partitions}
     members.close()
     reader = KafkaConsumer(bootstrap_servers=BOOTSTRAP, isolation_level="read_committed", enable_auto_commit=False)

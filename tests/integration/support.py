@@ -19,11 +19,11 @@ from typing import Any
 
 import jsonschema
 import yaml
-from kafka import KafkaConsumer, TopicPartition
+from kafka import KafkaConsumer
 
 from ingest.config import KafkaSettings
 from ingest.demo import SiteServer
-from ingest.kafka import written_end
+from ingest.kafka import MissingTopic, partitions_of, written_end
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CLI = str(Path(sys.executable).parent / "news-ingest")
@@ -148,6 +148,12 @@ def log_events(stderr: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in stderr.splitlines() if line.strip()]
 
 
+def topic_partitions(consumer: KafkaConsumer, topic: str, bootstrap: str = BOOTSTRAP, wait_s: float = 30) -> list[Any]:
+    """The partitions of `topic` (MissingTopic if it is not there within `wait_s`): as the workers read them, never
+    an empty list because the client's metadata does not show the topic yet."""
+    return partitions_of(consumer, topic, KafkaSettings(bootstrap_servers=bootstrap, max_block_ms=int(wait_s * 1000)))
+
+
 def read_topic(topic: str, *, timeout_s: float = 30, bootstrap: str = BOOTSTRAP) -> list[Any]:
     """Every committed record of `topic`, read by a separate consumer (read_committed) from the start."""
     consumer = KafkaConsumer(
@@ -158,8 +164,9 @@ def read_topic(topic: str, *, timeout_s: float = 30, bootstrap: str = BOOTSTRAP)
         auto_offset_reset="earliest",
     )
     try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic) or ()]
-        if not partitions:
+        try:
+            partitions = topic_partitions(consumer, topic, bootstrap, wait_s=5)
+        except MissingTopic:
             return []
         consumer.assign(partitions)
         consumer.seek_to_beginning(*partitions)

@@ -63,10 +63,10 @@ deploy-check: tools ## the Dockerfile (hadolint), the Helm chart (lint, render, 
 	$(BIN)/pytest tests/deploy $(PYTEST_ARGS)
 
 integration: $(INSTALLED) kafka-up ## integration tests against the local broker and a loopback HTTP server
-	$(BIN)/pytest -n 3 --dist loadfile tests/integration $(PYTEST_ARGS)
+	$(BIN)/pytest -n 3 --dist loadfile --durations=8 tests/integration $(PYTEST_ARGS)
 
 faults: $(INSTALLED) kafka-up ## the fast subset of the fault suite (kill -9, broker restart, rescaling)
-	$(BIN)/pytest tests/faults $(PYTEST_ARGS)
+	$(BIN)/pytest --durations=8 tests/faults $(PYTEST_ARGS)
 
 test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes docs/reliability-results.md
 	rm -f .local/faults/results.jsonl

@@ -378,9 +378,10 @@ def partitions_of(consumer: KafkaConsumer, topic: str, settings: KafkaSettings) 
     """The partitions of `topic`, which must exist; waits (up to `max_block_ms`) until the client's metadata shows
     them, else raises MissingTopic.
 
-    kafka-python answers an empty set, not an error, for a topic its metadata does not show yet (one just created,
-    whose partitions have no leader yet, or any topic before a metadata refresh lands): read as "no partitions", a
-    state table would restore as empty and a registry as holding no feeds, with nothing said.
+    kafka-python answers an empty set, not an error, for a topic its metadata does not list: a missing one, or one
+    just created whose leader is not elected yet (metadata answers with an error for it, and kafka-python leaves it
+    out). Read as "no partitions", a state table would restore as empty and a registry as holding no feeds, with
+    nothing said.
     """
     deadline = time.monotonic() + settings.max_block_ms / 1000
     while not (partitions := consumer.partitions_for_topic(topic)):

@@ -116,13 +116,14 @@ class Worker:
                 settings.feed_registry_topic,
             )
             stack.callback(assignment.close)
+        # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
+        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.poller.{settings.instance_id}")
+        stack.callback(producer.close)
         state = StateTable(settings.kafka, settings.feed_state_topic)
         state.restore(progress=lambda: self.health.beat("poller"))
         stack.callback(state.close)
         self.health.set_started("poller")
         self.metrics.state_entries.labels("feeds").set(len(state))
-        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.poller.{settings.instance_id}")
-        stack.callback(producer.close)
         fetcher = polite_fetcher(settings, self.stop)
         stack.callback(fetcher.close)
         parser = BoundedRunner(
@@ -258,14 +259,15 @@ def build_processor(
         translation_window=timedelta(days=dedupe.translation_window_days),
     )
     steps: list[Step] = [Extraction(settings, LanguageDetector(), metrics)]
+    # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
+    producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
+    stack.callback(producer.close)
     if not extract_only:
         state.watch(index)
         state.restore(progress=lambda: health.beat("processor"))
         stack.callback(state.close)
         steps.append(Deduplication(settings, index, state, metrics))
     health.set_started("processor")
-    producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
-    stack.callback(producer.close)
     topics = [step.topic for step in steps]
     processor = Processor(
         settings,
@@ -313,11 +315,12 @@ def run_backfill(settings: Settings, sources: list[Source], *, chunk: int, progr
     with ExitStack() as stack:
         if settings.kafka.create_topics:
             ensure_topics(settings)
+        # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
+        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.backfill.{settings.instance_id}")
+        stack.callback(producer.close)
         state = StateTable(settings.kafka, settings.backfill_state_topic)
         state.restore()
         stack.callback(state.close)
-        producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.backfill.{settings.instance_id}")
-        stack.callback(producer.close)
         return Backfill(settings, producer=producer, state=state).run(sources, chunk=chunk, progress=progress)
 
 

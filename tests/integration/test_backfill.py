@@ -7,9 +7,13 @@ import subprocess
 from collections import Counter
 from pathlib import Path
 
+from kafka import KafkaProducer
+
+from ingest.config import load_settings
+from ingest.kafka import ensure_topics
 from tests.faults.corpus import page
 
-from .support import CLI, read_topic, run_cli, topics, wait_until, write_config
+from .support import BOOTSTRAP, CLI, read_topic, run_cli, topics, wait_until, write_config
 
 WARC = Path(__file__).resolve().parents[1] / "fixtures" / "backfill" / "saved-site.warc.gz"
 
@@ -75,3 +79,29 @@ def test_a_killed_folder_backfill_resumes_without_losing_or_repeating_a_page(tmp
     assert processed.returncode == 0, processed.stderr[-3000:]
     articles = [json.loads(record.value) for record in read_topic(topics(app_id)["articles"], timeout_s=60)]
     assert len(articles) == 400 and all(article["backfill"] for article in articles)
+
+
+def test_a_backfill_after_a_run_that_died_mid_transaction_starts_at_once(tmp_path: Path, app_id: str) -> None:
+    """A run that died inside a transaction leaves it open, holding back every read_committed reader of the state
+    topic until the transaction times out (15 minutes here, past run_cli's timeout). The next run's producer, same
+    transactional id, fences the dead one before the state is read: its transaction is aborted at once, and the
+    progress it wrote is not taken as done."""
+    config = write_config(tmp_path, app_id, instance_id="backfiller", kafka={"transaction_timeout_ms": 900_000})
+    settings = load_settings(config)
+    ensure_topics(settings)
+    dead = KafkaProducer(
+        bootstrap_servers=BOOTSTRAP,
+        transactional_id=f"{app_id}.backfill.backfiller",
+        enable_idempotence=True,
+        acks="all",
+        transaction_timeout_ms=900_000,
+    )
+    dead.init_transactions()
+    dead.begin_transaction()
+    dead.send(settings.backfill_state_topic, key=str(WARC.resolve()).encode(), value=b'{"done": 10}').get(timeout=30)
+    try:
+        run = run_cli("backfill", "--warc", str(WARC), "--no-progress", "--config", str(config), timeout=180)
+    finally:
+        dead.close(timeout=0)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert json.loads(run.stdout) == {"sources": 1, "pages": 10, "published": 10, "skipped_as_done": 0}

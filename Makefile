@@ -73,7 +73,7 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 	NEWS_INGEST_FAULTS=full $(BIN)/pytest tests/faults $(PYTEST_ARGS)
 	$(BIN)/python -m tests.faults.report
 
-bench: $(INSTALLED) kafka-up ## run the benchmarks (about 8 minutes); writes docs/benchmarks.md and bench/results.json
+bench: $(INSTALLED) kafka-up ## run the benchmarks (10 to 13 minutes here); writes docs/benchmarks.md and bench/results.json
 	$(BIN)/python -m bench.run
 
 bench-dedupe: $(INSTALLED) kafka-up ## story identity: precision/recall on 1,200 labelled pairs, index memory and lookups at 100k/1M, restore rate

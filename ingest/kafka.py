@@ -395,7 +395,8 @@ def partitions_of(consumer: KafkaConsumer, topic: str, settings: KafkaSettings) 
 
 
 def ensure_topics(settings: Settings) -> list[str]:
-    """Create the topics this deployment uses if they are missing (existing ones are left as they are).
+    """Create the topics this deployment uses if they are missing (existing ones are left as they are), and return
+    once they are usable (every partition has a leader); raise MissingTopic if the broker refuses one.
 
     Return the names of the topics created.
     """

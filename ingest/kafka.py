@@ -127,7 +127,10 @@ def _data_client_options(settings: KafkaSettings) -> dict[str, Any]:
 
 
 def _unavailable(settings: KafkaSettings, error: Exception) -> BrokerUnavailable:
-    hint = " or the broker refused the credentials" if settings.sasl_mechanism else ""
+    hints = [" or the broker refused the credentials"] if settings.sasl_mechanism else []
+    if settings.security_protocol in ("SSL", "SASL_SSL"):
+        hints.append(" or its TLS certificate is not trusted (kafka.ssl_cafile) or not for that host name")
+    hint = "".join(hints)
     return BrokerUnavailable(
         f"cannot use Kafka at {settings.bootstrap_servers} ({settings.security_protocol}): no broker answered in "
         f"{settings.max_block_ms} ms{hint} ({type(error).__name__}: {error})"

@@ -192,8 +192,7 @@ def _demo(args: argparse.Namespace) -> int:
     site = SiteServer(args.site, port=args.port, auto_advance=True).start()
     worker = Worker(settings, _ROLES["run"])
     worker.install_signal_handlers()
-    if settings.kafka.create_topics:
-        ensure_topics(settings)  # the viewer reads the articles topic from the start: it must exist first
+    # The worker creates the topics; the viewer waits for the articles topic (ingest.kafka.partitions_of).
     viewer = threading.Thread(
         target=follow_articles,
         args=(settings.kafka, settings.topics.articles, worker.stop, _print_article),

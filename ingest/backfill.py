@@ -25,7 +25,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from ingest.config import Settings
 from ingest.kafka import TransactionalProducer
-from ingest.poller import entry_key
+from ingest.pages import entry_key
 from ingest.state import StateTable
 from processors.records import FeedEntry, FeedRef, RawDocument
 

@@ -143,6 +143,12 @@ class PollerSettings(_Section):
         16, ge=1, le=256, description="Hosts whose feeds are fetched at once (one request at a time per host)."
     )
     respect_robots_txt: bool = Field(True, description="Honour robots.txt for article pages.")
+    max_entries_per_feed: int = Field(
+        1000,
+        ge=1,
+        le=50_000,
+        description="Entries taken from one feed document, in document order; the rest are counted and skipped.",
+    )
 
     @model_validator(mode="after")
     def _bounds_in_order(self) -> PollerSettings:
@@ -185,7 +191,14 @@ class WebSubSettings(_Section):
     )
     host: str = "0.0.0.0"
     port: int = Field(8001, ge=0, le=65535, description="Port of the callback endpoint; 0 picks a free port.")
-    secret: SecretStr | None = Field(None, description="Signs callback URLs and verifies hubs' X-Hub-Signature.")
+    secret: SecretStr | None = Field(
+        None,
+        description="Master key: per-feed callback keys and hub secrets are derived from it; it is never sent.",
+    )
+    previous_secrets: list[SecretStr] = Field(
+        default_factory=list,
+        description="Master keys being rotated out: callbacks and deliveries made with them stay valid.",
+    )
     lease_s: int = Field(864000, ge=3600, description="Subscription lease asked of hubs (renewed a day before).")
 
     @model_validator(mode="after")

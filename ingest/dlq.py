@@ -30,8 +30,8 @@ from ingest.config import Settings
 from ingest.http import FetchError
 from ingest.kafka import TransactionalProducer, drain, partitions_of
 from ingest.metrics import Metrics
+from ingest.pages import entry_key, fetch_page_document
 from ingest.politeness import PoliteFetcher
-from ingest.poller import entry_key, fetch_page_document
 from processors.records import DeadLetter, ExtractedDocument, FeedEntry, RawDocument
 
 

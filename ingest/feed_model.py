@@ -7,17 +7,17 @@ import json
 import re
 from dataclasses import dataclass
 
+from processors.errors import NewsIngestError
 from processors.records import FeedEntry
+from processors.untrusted import clean_text
 
 _TAGS = re.compile(r"<[^>]+>")
 
 
-class FeedParseError(Exception):
+class FeedParseError(NewsIngestError):
     """The bytes are not a feed we can read, or are a dangerous one."""
 
-    @property
-    def reason(self) -> str:
-        return type(self).__name__
+    kind = "parse"
 
 
 @dataclass(frozen=True)
@@ -46,8 +46,23 @@ class ParsedFeed:
 
 
 def parsed_entry(entry: FeedEntry, content_html: str | None, *extra: object) -> ParsedEntry:
-    """The entry with its fingerprint: anything the feed says about it (and `extra`, e.g. a sitemap's lastmod)."""
+    """The entry with its fingerprint: anything the feed says about it (and `extra`, e.g. a sitemap's lastmod).
+
+    Lone surrogates (`&#xd800;`, `"\\ud800"` in JSON) are replaced here, the one place every kind of feed passes:
+    they would fail only later, when the document is serialised.
+    """
+    entry = _cleaned(entry)
+    content_html = clean_text(content_html) if content_html else content_html
     fingerprint = hashlib.sha256(
         json.dumps([entry.model_dump(mode="json"), content_html, *map(str, extra)], sort_keys=True).encode("utf-8")
     ).hexdigest()
     return ParsedEntry(entry=entry, content_html=content_html, fingerprint=fingerprint)
+
+
+def _cleaned(entry: FeedEntry) -> FeedEntry:
+    texts = {"id": entry.id, "url": entry.url, "title": entry.title, "summary": entry.summary}
+    changes: dict[str, object] = {k: clean_text(v) for k, v in texts.items() if v and clean_text(v) != v}
+    authors = [clean_text(author) for author in entry.authors]
+    if authors != entry.authors:
+        changes["authors"] = authors
+    return entry.model_copy(update=changes) if changes else entry

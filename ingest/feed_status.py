@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ingest.config import FeedSettings, Settings
-from ingest.poller import FeedState
+from ingest.feed_state import FeedState, feed_key
 from ingest.state import StateTable
+from processors.untrusted import redact
 
 
 def feed_statuses(settings: Settings, feeds: Iterable[tuple[FeedSettings, str]]) -> list[dict[str, Any]]:
@@ -18,11 +19,11 @@ def feed_statuses(settings: Settings, feeds: Iterable[tuple[FeedSettings, str]])
     try:
         rows = []
         for feed, source in feeds:
-            state = FeedState.model_validate(table.get(feed.url) or {})
+            state = FeedState.model_validate(table.get(feed_key(feed.url)) or {})
             rows.append(
                 {
                     "name": feed.name,
-                    "url": feed.url,
+                    "url": redact(feed.url),
                     "source": source,
                     "status": state.status,
                     "last_polled_at": _iso(state.last_polled_at),

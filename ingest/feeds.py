@@ -10,7 +10,6 @@ import calendar
 import re
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urljoin
 
 import feedparser
 
@@ -20,6 +19,7 @@ from ingest.schedule import feed_hint_s
 from ingest.sitemaps import parse_sitemap, sitemap_kind
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
+from processors.untrusted import safe_urljoin
 
 # Feeds never need to declare entities; a document that does is an entity-expansion attack (billion laughs,
 # quadratic blowup), which feedparser's loose parser would happily expand.
@@ -38,7 +38,10 @@ def parse_feed(
 
     RSS (0.9x, 1.0/RDF, 2.0) and Atom go through feedparser; JSON Feed and sitemaps have modules of their own.
     """
-    if _ENTITY_DECLARATION.search(body[:65536]):
+    if not isinstance(body, bytes):
+        # feedparser takes a str for a URL or a file path and opens it: only bytes are ever parsed.
+        raise TypeError("parse_feed takes the document's bytes")
+    if _ENTITY_DECLARATION.search(body):
         raise FeedParseError("the document declares XML entities, which feeds never need")
     if looks_like_json_feed(body):
         return parse_json_feed(body, url=url, declared_language=declared_language)
@@ -73,7 +76,8 @@ def parse_feed(
 
 
 def _entry(raw: Any, feed_url: str, feed_language: str | None) -> ParsedEntry | None:
-    link = urljoin(feed_url, raw["link"].strip()) if (raw.get("link") or "").strip() else None
+    given = raw.get("link")
+    link = safe_urljoin(feed_url, given) if isinstance(given, str) and given.strip() else None
     entry_id = (raw.get("id") or "").strip() or link
     if entry_id is None:
         return None  # nothing to know it by: it cannot be told from the next one

@@ -11,12 +11,11 @@ from __future__ import annotations
 import json
 import threading
 import time
-from http.server import ThreadingHTTPServer
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from ingest.config import ServerSettings
-from ingest.endpoints import QuietHandler
+from ingest.endpoints import BoundedServer, QuietHandler
 from ingest.metrics import Metrics
 
 
@@ -68,8 +67,7 @@ class Health:
 class HealthServer:
     def __init__(self, settings: ServerSettings, health: Health, metrics: Metrics) -> None:
         handler = _handler_for(health, metrics)
-        self._server = ThreadingHTTPServer((settings.host, settings.port), handler)
-        self._server.daemon_threads = True
+        self._server = BoundedServer((settings.host, settings.port), handler)
         self._thread = threading.Thread(target=self._server.serve_forever, name="health-server", daemon=True)
 
     @property

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from urllib.parse import urljoin
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed, parsed_entry
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
+from processors.untrusted import safe_urljoin
 
 VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
 
@@ -55,7 +55,7 @@ def looks_like_json_feed(body: bytes) -> bool:
 def parse_json_feed(body: bytes, *, url: str, declared_language: str | None) -> ParsedFeed:
     try:
         feed = _Feed.model_validate(json.loads(body))
-    except (ValueError, ValidationError) as error:
+    except (ValueError, ValidationError, RecursionError) as error:
         raise FeedParseError(f"not a readable JSON Feed: {error!s:.200}") from None
     if feed.version not in VERSIONS:
         raise FeedParseError(f"not a JSON Feed (version {feed.version!r:.80})")
@@ -70,7 +70,7 @@ def parse_json_feed(body: bytes, *, url: str, declared_language: str | None) -> 
         content = item.content_html or (f"<p>{_escape(item.content_text)}</p>" if item.content_text else None)
         entry = FeedEntry(
             id=entry_id,
-            url=urljoin(url, link) if link else None,
+            url=safe_urljoin(url, link) if link else None,
             title=(item.title or "").strip() or None,
             summary=(item.summary or "").strip() or None,
             authors=authors,

@@ -26,6 +26,7 @@ from kafka.partitioner.default import murmur2
 from kafka.structs import OffsetAndMetadata
 
 from ingest.config import KafkaSettings, Settings
+from processors.errors import NewsIngestError
 
 log = logging.getLogger(__name__)
 
@@ -77,24 +78,32 @@ class SubscribedStickyAssignor(CooperativeStickyAssignor):  # type: ignore[misc]
         return super().assign(_SubscribedTopics(cluster, topics), members)
 
 
-class BrokerUnavailable(Exception):
+class BrokerError(NewsIngestError):
+    """The broker, not one feed or page: the role backs off and recovers, or the process ends."""
+
+    kind = "broker"
+
+
+class BrokerUnavailable(BrokerError):
     """No broker answered in time, or it refused our credentials: kafka-python cannot tell the two apart."""
 
 
-class MissingTopic(Exception):
+class MissingTopic(BrokerError):
     """A topic this deployment needs is not on the cluster (or not visible to our credentials)."""
 
 
-class ConsumerStalled(Exception):
+class ConsumerStalled(BrokerError):
     """Records wait on our partitions but the consumer receives none: it must be replaced."""
 
 
-class FatalProducerError(Exception):
+class FatalProducerError(BrokerError):
     """The producer cannot go on (fenced by a newer instance, or not authorized): the process must end."""
 
 
 # Errors after which a role backs off, rebuilds its clients and goes on (anything else ends the process).
 RECOVERABLE_ERRORS: tuple[type[Exception], ...] = (KafkaError, BrokerUnavailable, ConsumerStalled, TimeoutError)
+# What crosses the boundary around one feed's or one page's handling (everything else is that feed's failure).
+INFRASTRUCTURE_ERRORS: tuple[type[Exception], ...] = (KafkaError, BrokerError)
 
 
 def client_options(settings: KafkaSettings) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from urllib.robotparser import RobotFileParser
 
 from ingest.config import Settings
 from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Refused, Validators
+from processors.untrusted import ascii_int, hostname, redact
 
 SLOW_ANSWER_S = 5.0
 MAX_SPACING_S = 60.0
@@ -41,6 +42,8 @@ _HOLD_STATUSES = (429, 503)
 class HostOnHold(FetchError):
     """The host asked us to wait (429/503); nothing was sent."""
 
+    kind = "deferred"
+
     def __init__(self, host: str, wait_s: float) -> None:
         super().__init__(f"{host} is on hold for {wait_s:.0f} s after a 429/503")
         self.wait_s = wait_s
@@ -49,17 +52,13 @@ class HostOnHold(FetchError):
 class RobotsDisallowed(FetchError):
     """The site's robots.txt disallows this page for our user agent."""
 
-    @property
-    def failure_class(self) -> str:
-        return "robots"
+    kind = "robots"
 
 
 class RobotsUnavailable(FetchError):
     """The site's robots.txt could not be read (5xx, unreachable): RFC 9309 says to fetch nothing for now."""
 
-    @property
-    def failure_class(self) -> str:
-        return "robots"
+    kind = "robots"
 
 
 @dataclass
@@ -157,14 +156,18 @@ class PoliteFetcher:
         host.next_at = now + host.spacing_s
         if status in _HOLD_STATUSES:
             host.refusals += 1
-            asked = float(retry_after) if retry_after and retry_after.strip().isdigit() else None
+            seconds = ascii_int(retry_after)
+            asked = float(seconds) if seconds is not None else None
             hold = asked if asked is not None else FIRST_HOLD_S * 2 ** (host.refusals - 1)
             host.hold_until = now + min(hold, MAX_HOLD_S)
         elif status is not None and status < 400:
             host.refusals = 0
 
     def _robots_allow(self, url: str) -> bool:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as error:
+            raise Refused(f"{redact(url)[:200]!r} is not a URL we can fetch") from error
         origin = f"{parts.scheme}://{parts.netloc}"
         now = self._clock()
         rules = self._robots.get(origin)
@@ -206,4 +209,4 @@ def polite_fetcher(settings: Settings, stop: Event) -> PoliteFetcher:
 
 
 def host_name(url: str) -> str:
-    return (urlsplit(url).hostname or "").lower()
+    return hostname(url)

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 
+from processors.untrusted import ascii_int
+
 _MAX_AGE = re.compile(r"(?:^|,)\s*(?:s-)?max-age\s*=\s*\"?(\d+)", re.IGNORECASE)
 _NO_CACHE = re.compile(r"(?:^|,)\s*no-(?:cache|store)\b", re.IGNORECASE)
 _PERIODS = {"hourly": 3600.0, "daily": 86400.0, "weekly": 604800.0, "monthly": 2592000.0, "yearly": 31536000.0}
@@ -61,11 +63,11 @@ class ScheduleState:
 def feed_hint_s(ttl: str | None, update_period: str | None, update_frequency: str | None) -> float | None:
     """The feed document's own "poll me at most this often", in seconds: RSS ttl or the syndication module."""
     hints: list[float] = []
-    if ttl and ttl.strip().isdigit() and int(ttl) > 0:
-        hints.append(int(ttl) * 60.0)
-    if update_period and update_period.strip().lower() in _PERIODS:
-        frequency_text = (update_frequency or "").strip()
-        frequency = int(frequency_text) if frequency_text.isdigit() else 1
+    minutes = ascii_int(ttl)
+    if minutes:
+        hints.append(minutes * 60.0)
+    if isinstance(update_period, str) and update_period.strip().lower() in _PERIODS:
+        frequency = ascii_int(update_frequency) or 1
         hints.append(_PERIODS[update_period.strip().lower()] / max(1, frequency))
     return max(hints) if hints else None
 
@@ -76,13 +78,13 @@ def http_hint_s(headers: Mapping[str, str], now: datetime) -> float | None:
     if _NO_CACHE.search(cache_control):
         return None
     max_age = _MAX_AGE.search(cache_control)
-    if max_age:
-        return float(max_age.group(1))
+    if max_age and (seconds := ascii_int(max_age.group(1))) is not None:
+        return float(seconds)
     expires = headers.get("expires")
     if expires:
         try:
             at = parsedate_to_datetime(expires)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             return None
         if at.tzinfo is not None:
             return max(0.0, (at - now).total_seconds())

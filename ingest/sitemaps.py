@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import urljoin
 
 from lxml import etree
 
 from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed, parsed_entry
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
+from processors.untrusted import safe_urljoin
 
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 _ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(urlset|sitemapindex)[\s>]")
@@ -57,7 +57,9 @@ def _entry(
     loc = _text(node, "loc")
     if not loc:
         return None
-    link = urljoin(sitemap_url, loc)
+    link = safe_urljoin(sitemap_url, loc)
+    if link is None:
+        return None
     lastmod = _date(_text(node, "lastmod"))
     news = next((child for child in node if isinstance(child.tag, str) and child.tag == f"{NEWS}news"), None)
     published = _date(news.findtext(f"{NEWS}publication_date")) if news is not None else None

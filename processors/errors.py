@@ -1,7 +1,9 @@
-"""Typed rejections: a stage that cannot turn its input into output raises one of these.
+"""The one root of the project's errors, and the typed rejections of the pure stages.
 
-The class name is the dead-letter `reason`; `stage` says where it happened. Anything else a stage raises is a bug,
-not bad input, and is treated as such by the worker.
+Every error we raise for bad input or a failed exchange derives from `NewsIngestError` (as httpx's errors derive
+from one `HTTPError`): its class name is the dead-letter `reason`, and its class says the coarse `failure_class`
+operators count and alert on. Anything else that escapes a feed's or a page's handling is a bug or an input we did
+not foresee; the boundaries that contain it wrap it as `Unexpected`, keeping the original class in the detail.
 """
 
 from __future__ import annotations
@@ -11,14 +13,41 @@ from typing import ClassVar
 from processors.records import Stage
 
 
-class Rejected(Exception):
-    """Input that can never be processed as it is: it goes to the dead-letter topic, with this reason."""
+class NewsIngestError(Exception):
+    """Root of our errors. `kind` is the failure class of every instance of the class."""
 
-    stage: ClassVar[Stage]
+    kind: ClassVar[str] = "internal"
 
     @property
     def reason(self) -> str:
         return type(self).__name__
+
+    @property
+    def failure_class(self) -> str:
+        """The coarse class counted per feed (dns, tls, timeout, http_4xx, parse, ...)."""
+        return self.kind
+
+
+class Unexpected(NewsIngestError):
+    """An exception that is not ours, caught at the boundary of one feed or one page so that it costs only that."""
+
+    kind = "internal"
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(f"{type(error).__name__}: {str(error)[:300]}")
+        self.error_class = type(error).__name__
+
+    @classmethod
+    def wrap(cls, error: BaseException) -> NewsIngestError:
+        """`error` itself when it is one of ours, else it wrapped."""
+        return error if isinstance(error, NewsIngestError) else cls(error)
+
+
+class Rejected(NewsIngestError):
+    """Input that can never be processed as it is: it goes to the dead-letter topic, with this reason."""
+
+    kind = "rejected"
+    stage: ClassVar[Stage]
 
 
 class BadRecord(Rejected):
@@ -35,5 +64,11 @@ class NotHtml(Rejected):
 
 class EmptyText(Rejected):
     """Extraction found no article text in the page."""
+
+    stage = "extract"
+
+
+class ExtractionTimeout(Rejected):
+    """Extraction of the page took longer than `processor.extract_timeout_s`; the work was stopped."""
 
     stage = "extract"

@@ -14,12 +14,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from ingest.config import Settings
+from ingest.feed_state import FeedState
 from ingest.health import Health
 from ingest.http import Fetcher
 from ingest.kafka import TransactionalProducer, ensure_topics
 from ingest.metrics import Metrics
 from ingest.politeness import PoliteFetcher
-from ingest.poller import FeedState, Poller
+from ingest.poller import Poller
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 

@@ -16,6 +16,9 @@ from urllib.parse import parse_qs, urlencode
 
 import pytest
 
+from ingest.config import WebSubSettings
+from ingest.websub import delivery_secret
+
 from .support import CLI, ScriptedHandler, free_port, read_topic, serve, topics, wait_until, write_config
 
 SECRET = "hub-shared-secret"
@@ -99,7 +102,11 @@ def test_a_hub_delivery_makes_the_feed_polled_at_once(tmp_path: Path, app_id: st
         (subscription,) = Hub.subscriptions
         assert subscription["hub.mode"] == "subscribe"
         assert subscription["hub.topic"] == f"http://{site}/feed.xml"
-        assert subscription["hub.secret"] == SECRET and int(subscription["hub.lease_seconds"]) >= 3600
+        # The hub gets a secret of this subscription's own, never the master key.
+        hub_secret = subscription["hub.secret"]
+        assert hub_secret != SECRET and SECRET not in hub_secret and len(hub_secret) == 64
+        assert hub_secret == delivery_secret(WebSubSettings(secret=SECRET), f"http://{site}/feed.xml")
+        assert int(subscription["hub.lease_seconds"]) >= 3600
         callback = subscription["hub.callback"]
         assert callback.startswith(f"http://127.0.0.1:{port}/websub/")
         # The first poll is committed with its group of polls (within seconds), not before the subscription.
@@ -110,6 +117,9 @@ def test_a_hub_delivery_makes_the_feed_polled_at_once(tmp_path: Path, app_id: st
         assert request(f"{callback}?{query}") == (200, b"c4")
         forged = callback.rsplit("/", 1)[0] + "/" + "0" * 32
         assert request(f"{forged}?{query}")[0] == 404
+        # An unsubscription we never asked for (someone asking the hub in our name) is not confirmed.
+        unasked = urlencode({"hub.mode": "unsubscribe", "hub.topic": subscription["hub.topic"], "hub.challenge": "x"})
+        assert request(f"{callback}?{unasked}")[0] == 404
 
         # The publisher adds an entry and the hub delivers it: a bad signature is refused, a good one polls now.
         Publisher.entries[0] = 1
@@ -118,7 +128,10 @@ def test_a_hub_delivery_makes_the_feed_polled_at_once(tmp_path: Path, app_id: st
         assert bad[0] == 403
         time.sleep(2)
         assert "n-1" not in raw_guids(app_id), "a forged delivery must not make us poll"
-        signature = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        # Signed with the master key is forged too: only the subscription's own secret signs its deliveries.
+        master = "sha256=" + hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+        assert request(callback, data=body, headers={"X-Hub-Signature": master})[0] == 403
+        signature = "sha256=" + hmac.new(hub_secret.encode(), body, hashlib.sha256).hexdigest()
         assert request(callback, data=body, headers={"X-Hub-Signature": signature})[0] == 202
         # The feed's interval is an hour: only the push explains a poll within seconds.
         wait_until(lambda: "n-1" in raw_guids(app_id), 30, "the pushed entry")

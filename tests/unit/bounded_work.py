@@ -14,3 +14,16 @@ def sleep(seconds: float) -> str:
 
 def fail() -> None:
     raise ValueError("bad input")
+
+
+def die() -> None:
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def pid() -> int:
+    import os
+
+    return os.getpid()

@@ -53,3 +53,40 @@ def test_calls_from_several_threads_run_in_their_own_children() -> None:
         assert runner.run(bounded_work.sleep, 0) == "woke"
     finally:
         runner.close()
+
+
+def test_a_child_that_dies_under_a_call_fails_that_call_only(runner: BoundedRunner) -> None:
+    with pytest.raises(OutOfBounds, match=r"died under the parse \(killed by SIGKILL"):
+        runner.run(bounded_work.die)
+    assert runner.run(bounded_work.sleep, 0) == "woke"
+
+
+def test_children_ignore_a_group_sigterm_and_close_ends_them(runner: BoundedRunner) -> None:
+    import os
+    import signal
+    import time
+
+    child = runner.run(bounded_work.pid)
+    os.kill(child, signal.SIGTERM)  # what a signal to the whole process group does to a child
+    os.kill(child, signal.SIGINT)
+    assert runner.run(bounded_work.pid) == child  # the same child, still answering
+    started = time.monotonic()
+    runner.close()
+    assert time.monotonic() - started < 5
+    with pytest.raises(ProcessLookupError):
+        os.kill(child, 0)
+
+
+def test_a_closed_runner_stops_the_call_under_way() -> None:
+    from processors.errors import NewsIngestError
+
+    runner = BoundedRunner(timeout_s=60, memory_bytes=600 * 2**20)
+    with ThreadPoolExecutor(1) as threads:
+        runner.run(bounded_work.sleep, 0)
+        pending = threads.submit(runner.run, bounded_work.sleep, 60)
+        import time
+
+        time.sleep(0.5)
+        runner.close()
+        with pytest.raises(NewsIngestError, match="stopping"):
+            pending.result(timeout=10)

@@ -164,6 +164,12 @@ class ProcessorSettings(_Section):
     session_timeout_ms: int = Field(10_000, ge=6000, description="How soon a dead replica's partitions move.")
     static_membership: bool = Field(False, description="Join the group as <app_id>.<instance_id> (stable ids).")
     stall_timeout_s: float = Field(60.0, gt=0, description="Replace a consumer that gets no records despite lag.")
+    extract_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        description="Deadline for extracting one page; past it the work is stopped and the page dead-lettered.",
+    )
+    extract_memory_mb: int = Field(1536, ge=256, description="Address-space ceiling of the extraction process.")
 
 
 class DedupeSettings(_Section):

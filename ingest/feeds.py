@@ -24,6 +24,19 @@ from processors.untrusted import safe_urljoin
 # Feeds never need to declare entities; a document that does is an entity-expansion attack (billion laughs,
 # quadratic blowup), which feedparser's loose parser would happily expand.
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# Character references; feedparser's loose parser encodes what they name and raises on a lone surrogate.
+_CHAR_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _without_impossible_characters(body: bytes) -> bytes:
+    """`body` with references to characters no text may hold (surrogates, NUL, past U+10FFFF) made U+FFFD."""
+
+    def replace(match: re.Match[bytes]) -> bytes:
+        hexadecimal, decimal = match.groups()
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+        return b"&#xfffd;" if code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF else match.group(0)
+
+    return _CHAR_REFERENCE.sub(replace, body) if b"&#" in body else body
 
 
 def parse_feed(
@@ -50,7 +63,7 @@ def parse_feed(
     # No content-location: feedparser would resolve opaque GUIDs against it, and a feed that moves (http to
     # https, a new path) would then rename every entry. Links are resolved against the feed URL below instead.
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
+    parsed = feedparser.parse(_without_impossible_characters(body), response_headers=headers, sanitize_html=True)
     if parsed.get("bozo") and not parsed.entries:
         raise FeedParseError(f"not a readable feed: {parsed.get('bozo_exception')!s:.200}")
     if not parsed.get("version") and not parsed.entries:

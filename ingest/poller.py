@@ -41,7 +41,7 @@ from ingest.metrics import Metrics
 from ingest.politeness import PoliteFetcher, host_name
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
-from processors.errors import NewsIngestError, Unexpected
+from processors.errors import Interrupted, NewsIngestError, Unexpected
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +50,8 @@ FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, a
 _STATUS_EVERY_S = 30.0
 # Due feeds polled in one round; between rounds the poller commits and keeps its place in the poller group.
 _FEEDS_PER_ROUND = 500
+# What crosses the boundary around one feed: the broker's errors (the role recovers) and a stop under way.
+_NOT_CONTAINED: tuple[type[Exception], ...] = (*INFRASTRUCTURE_ERRORS, Interrupted)
 # How long the poller's thread waits for one answer before it looks whether the fetching threads are still there.
 _ANSWER_WAIT_S = 1.0
 
@@ -186,7 +188,11 @@ class Poller:
                 if given_up.is_set() or self._stop.is_set():
                     _put(answers, None, given_up)  # the feed stays due, its state untouched
                     continue
-                fetched = self._fetch(feed, state)
+                try:
+                    fetched = self._fetch(feed, state)
+                except Interrupted:  # the worker is stopping: the feed stays due, its state untouched
+                    _put(answers, None, given_up)
+                    continue
                 dealt_with = Event()
                 _put(answers, (fetched, dealt_with), given_up)
                 if fetched.parsed is not None:
@@ -226,6 +232,8 @@ class Poller:
                 )
         except FetchError as error:
             return Fetched(feed, state, now, error=error)
+        except Interrupted:
+            raise
         except Exception as error:
             return Fetched(feed, state, now, error=_contained(feed, error))
         if answer.not_modified:
@@ -243,6 +251,8 @@ class Poller:
                 declared_language=feed.language,
                 now=datetime.fromtimestamp(now, UTC),
             )
+        except Interrupted:
+            raise
         except Exception as error:
             return Fetched(feed, state, now, answer=answer, body_sha256=body_hash, parse_error=_contained(feed, error))
         return Fetched(feed, state, now, answer=answer, body_sha256=body_hash, parsed=parsed)
@@ -255,7 +265,7 @@ class Poller:
         while True:
             try:
                 stage = next(stages, None)
-            except INFRASTRUCTURE_ERRORS:
+            except _NOT_CONTAINED:
                 raise
             except Exception as error:
                 self._stage(fetched.feed, self._contained_failure(fetched, error, result))

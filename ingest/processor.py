@@ -33,9 +33,11 @@ from ingest.config import Settings
 from ingest.health import Health
 from ingest.kafka import ConsumerStalled, TransactionalProducer, drain
 from ingest.metrics import Metrics
+from ingest.sandbox import BoundedRunner, OutOfBounds
 from ingest.state import StateTable
 from processors.dedupe import NewStory, Revision, StoryIndex
-from processors.errors import BadRecord, EmptyText, Rejected
+from processors.errors import BadRecord, EmptyText, ExtractionOutOfBounds, ExtractionTimeout, Rejected
+from processors.extract import ExtractedArticle, extract_article
 from processors.language import UNDETERMINED, LanguageDetector
 from processors.pipeline import Failed, Publish, decide_document, extract_document, with_attempts
 from processors.records import DeadLetter, ExtractedDocument, FeedRef, RawDocument, Stage
@@ -323,11 +325,23 @@ class Extraction:
     name = "extraction"
     stage: Stage = "process"
 
-    def __init__(self, settings: Settings, detector: LanguageDetector, metrics: Metrics) -> None:
+    def __init__(
+        self, settings: Settings, detector: LanguageDetector, metrics: Metrics, extractor: BoundedRunner
+    ) -> None:
         self.topic = settings.topics.raw
         self._out = settings.extracted_topic
         self._detector = detector
         self._metrics = metrics
+        self._extractor = extractor
+
+    def _extract(self, html: str, **options: Any) -> ExtractedArticle:
+        """trafilatura in the extraction child: a page past its deadline is stopped there, and dead-lettered."""
+        try:
+            return self._extractor.run(extract_article, html, **options)
+        except OutOfBounds as bounds:
+            if bounds.overran:
+                raise ExtractionTimeout(str(bounds)) from None
+            raise ExtractionOutOfBounds(str(bounds)) from None
 
     def payload_source(self, value: bytes | None) -> tuple[str | None, FeedRef | None]:
         raw = _readable(RawDocument, value)
@@ -341,7 +355,7 @@ class Extraction:
         domain = urlsplit(raw.url or raw.entry.url or raw.feed.url).hostname or "unknown"
         self._metrics.extractions.labels(domain).inc()
         try:
-            document = extract_document(raw, detector=self._detector)
+            document = extract_document(raw, detector=self._detector, extract=self._extract)
         except EmptyText:
             self._metrics.extraction_empty.labels(domain).inc()
             raise

@@ -32,7 +32,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
 from typing import Any, TypeVar
 
-from processors.errors import NewsIngestError, Unexpected
+from processors.errors import Interrupted, NewsIngestError, Unexpected
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -41,24 +41,31 @@ _STOP_GRACE_S = 1.0
 
 
 class OutOfBounds(NewsIngestError):
-    """The work used more memory or time than allowed, or its child process died under it."""
+    """The work used more memory or time than allowed (`overran`: time), or its child process died under it."""
 
     kind = "parse"
 
+    def __init__(self, message: str, *, overran: bool = False) -> None:
+        super().__init__(message)
+        self.overran = overran
 
-class Stopped(NewsIngestError):
+
+class Stopped(Interrupted):
     """The runner was closed (the worker is stopping) while the call waited or ran."""
 
-    kind = "stopped"
 
-
-def _child_main(requests: Connection, lifeline: Connection, memory_bytes: int, modules: Sequence[str]) -> None:
+def _child_main(
+    requests: Connection, lifeline: Connection, memory_bytes: int, modules: Sequence[str], warm_up: str | None
+) -> None:
     """The child's loop: answer calls until the parent closes the pipe or dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when we stop
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     threading.Thread(target=_exit_with_parent, args=(lifeline,), daemon=True).start()
     for module in modules:  # imported before the ceiling is set, and before any deadline runs
         importlib.import_module(module)
+    if warm_up:  # "module:function", run once before the first call's deadline starts
+        module, _, name = warm_up.partition(":")
+        getattr(importlib.import_module(module), name)()
     resource.setrlimit(resource.RLIMIT_AS, (memory_bytes, memory_bytes))
     requests.send(("ready", None))
     while True:
@@ -96,8 +103,11 @@ class BoundedRunner:
         preload: Sequence[str] = (),
         children: int = 1,
         work: str = "parse",
+        warm_up: str | None = None,
     ) -> None:
+        """`warm_up`: "module:function" each child runs once when it starts (not part of any call's deadline)."""
         self._work = work
+        self._warm_up = warm_up
         self._timeout_s = timeout_s
         self._memory_bytes = memory_bytes
         self._preload = tuple(preload)
@@ -111,12 +121,12 @@ class BoundedRunner:
         child = self._borrow()
         try:
             if child.process is None:
-                child.start(self._memory_bytes, self._preload, self._closed)
+                child.start(self._memory_bytes, self._preload, self._warm_up, self._closed)
             child.send((function, args, kwargs))
             status, value = child.answer(self._timeout_s, self._closed)
         except _Overran:
             child.close()  # the only way to stop the work: end the child; its next call starts a new one
-            raise OutOfBounds(f"the {self._work} took longer than {self._timeout_s:g} s") from None
+            raise OutOfBounds(f"the {self._work} took longer than {self._timeout_s:g} s", overran=True) from None
         except _Died as died:
             child.close()
             if self._closed.is_set():
@@ -163,12 +173,15 @@ class _Child:
         self._lifeline: Connection | None = None
         self._lock = threading.Lock()
 
-    def start(self, memory_bytes: int, preload: tuple[str, ...], closed: threading.Event) -> None:
+    def start(self, memory_bytes: int, preload: tuple[str, ...], warm_up: str | None, closed: threading.Event) -> None:
         context = multiprocessing.get_context("spawn")
         ours, theirs = context.Pipe()
         lifeline_read, lifeline_write = context.Pipe(duplex=False)
         process = context.Process(
-            target=_child_main, args=(theirs, lifeline_read, memory_bytes, preload), name="sandbox", daemon=True
+            target=_child_main,
+            args=(theirs, lifeline_read, memory_bytes, preload, warm_up),
+            name="sandbox",
+            daemon=True,
         )
         with self._lock:
             process.start()

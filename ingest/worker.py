@@ -39,6 +39,7 @@ from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from ingest.websub import CallbackServer, NudgeWriter
 from processors.dedupe import StoryIndex
+from processors.errors import Interrupted
 from processors.language import LanguageDetector
 
 log = logging.getLogger(__name__)
@@ -202,6 +203,10 @@ class Worker:
                 loop.step()
                 backoff = 1.0
                 continue
+            except Interrupted:
+                if self.stop.is_set():
+                    return  # stopping: the work under way is redone after the restart
+                raise
             except FatalProducerError as fenced:
                 # A broker that comes back aborts the transactions it timed out and fences their producers: a
                 # fence soon after an outage is our own old producer. Any other fence is a zombie: it is fatal.
@@ -258,7 +263,15 @@ def build_processor(
         translation_threshold=dedupe.translation_threshold,
         translation_window=timedelta(days=dedupe.translation_window_days),
     )
-    steps: list[Step] = [Extraction(settings, LanguageDetector(), metrics)]
+    extractor = BoundedRunner(
+        timeout_s=settings.processor.extract_timeout_s,
+        memory_bytes=settings.processor.extract_memory_mb * 2**20,
+        preload=["processors.extract"],
+        warm_up="processors.extract:warm_up",
+        work="extraction",
+    )
+    stack.callback(extractor.close)
+    steps: list[Step] = [Extraction(settings, LanguageDetector(), metrics, extractor)]
     # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
     producer = TransactionalProducer(settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}")
     stack.callback(producer.close)

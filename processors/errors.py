@@ -43,6 +43,12 @@ class Unexpected(NewsIngestError):
         return error if isinstance(error, NewsIngestError) else cls(error)
 
 
+class Interrupted(NewsIngestError):
+    """The worker is stopping: the work under way is not a failure of its input, and is done again after restart."""
+
+    kind = "stopped"
+
+
 class Rejected(NewsIngestError):
     """Input that can never be processed as it is: it goes to the dead-letter topic, with this reason."""
 
@@ -70,5 +76,11 @@ class EmptyText(Rejected):
 
 class ExtractionTimeout(Rejected):
     """Extraction of the page took longer than `processor.extract_timeout_s`; the work was stopped."""
+
+    stage = "extract"
+
+
+class ExtractionOutOfBounds(Rejected):
+    """Extraction of the page needed more memory than `processor.extract_memory_mb`, or its process died."""
 
     stage = "extract"

@@ -34,6 +34,11 @@ class ExtractedArticle:
 
 # Shorter than this is a menu, a caption or a teaser, not an article (the shortest wire briefs run ~150 chars).
 MIN_TEXT_CHARS = 50
+# Past this many block elements, trafilatura's fallbacks (readability, jusText) are skipped: jusText's revision of
+# short paragraphs looks at their neighbours and grows with the square of their number on pages made of thousands
+# of them. Real articles have a few hundred blocks; the deadline in the processor bounds what remains.
+MAX_BLOCKS_FOR_FALLBACKS = 3000
+_BLOCKS = ("p", "div", "li", "td", "br", "dd", "dt", "h1", "h2", "h3", "h4", "h5", "h6", "section", "span")
 
 
 def extract_article(
@@ -54,9 +59,11 @@ def extract_article(
         raise NotHtml(f"not parseable as HTML: {exc}") from exc
     modified_at = _declared_modification(tree)  # read before trafilatura, which prunes the tree
     declared_language = primary_language_tag(tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
+    blocks = sum(1 for _ in tree.iter(*_BLOCKS))
     document = trafilatura.bare_extraction(
         tree,
         url=url,
+        fast=blocks > MAX_BLOCKS_FOR_FALLBACKS,
         with_metadata=True,
         include_comments=False,
         include_tables=False,
@@ -137,3 +144,16 @@ def _parse_day(value: str | None) -> datetime | None:
         return datetime.strptime(value[:10], "%Y-%m-%d").replace(tzinfo=UTC)
     except ValueError:
         return None
+
+
+_WARM_UP_PAGE = (
+    "<html lang='en'><head><title>Warm-up</title><meta property='article:published_time' content='2026-01-02'>"
+    "</head><body><article><h1>Warm-up</h1><p>"
+    + "This page is extracted once at start, so that what trafilatura loads on first use is not paid by a page. " * 3
+    + "</p></article></body></html>"
+)
+
+
+def warm_up() -> None:
+    """Extract a small page once: the first call loads what later calls reuse (date parsing, stoplists)."""
+    extract_article(_WARM_UP_PAGE, url="https://warm-up.invalid/", content_type="text/html")

@@ -16,8 +16,8 @@ from urllib.parse import urlsplit
 
 from processors.agency import find_agency
 from processors.dedupe import Document, NewStory, Repeat, Revision, StoryIndex, state_updates
-from processors.errors import Rejected
-from processors.extract import extract_article
+from processors.errors import Interrupted, Rejected
+from processors.extract import ExtractedArticle, extract_article
 from processors.fingerprint import Fingerprint, fingerprint
 from processors.identity import content_hash, identity_keys
 from processors.language import LanguageDetector
@@ -45,9 +45,14 @@ class Skip:
 Outcome = Publish | Skip
 
 
-def extract_document(raw: RawDocument, *, detector: LanguageDetector) -> ExtractedDocument:
-    """Everything about a document that does not depend on other documents; raise `Rejected` for what cannot be."""
-    extracted = extract_article(raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type)
+def extract_document(
+    raw: RawDocument, *, detector: LanguageDetector, extract: Callable[..., ExtractedArticle] = extract_article
+) -> ExtractedDocument:
+    """Everything about a document that does not depend on other documents; raise `Rejected` for what cannot be.
+
+    `extract`: `extract_article`, or a call of it under a deadline (the processor runs it in a child process).
+    """
+    extracted = extract(raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type)
     # The editor's note is not article text: out of the text before it is hashed, into its own field.
     split = split_update_note(extracted.text)
     text = split.text
@@ -134,7 +139,7 @@ def with_attempts(
     for attempt in range(1, max_attempts + 1):
         try:
             return step()
-        except Rejected:
+        except (Rejected, Interrupted):
             raise
         except Exception as error:
             on_error(error, attempt)

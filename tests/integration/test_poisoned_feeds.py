@@ -165,7 +165,8 @@ class Poisoned(ScriptedHandler):
     def route_many_entries(self) -> None:
         base = f"http://{self.headers['Host']}"
         items = "".join(
-            f"<item><title>Entry {n}</title><guid isPermaLink='false'>urn:many:{n}</guid><description>{_brief(n)}</description></item>"
+            f"<item><title>Entry {n}</title><guid isPermaLink='false'>urn:many:{n}</guid>"
+            f"<description>{_brief(n)}</description></item>"
             for n in range(12_000)
         )
         self._send(200, _rss(base, items), {"Content-Type": "text/xml"})
@@ -292,6 +293,7 @@ def test_each_poisoned_feed_costs_only_itself(tmp_path: Path, app_id: str, hosts
         code = worker.wait(timeout=60)
         reader.join(timeout=10)
     assert code == 0, "".join(lines)[-3000:]
+    articles = validate(read_topic(topics(app_id)["articles"]), "article")
     found = outcomes()
     # The good feeds published; a redirect's endless body was never read.
     assert found["good.xml"] == "changed" and found["redirect-with-endless-body"] == "changed"

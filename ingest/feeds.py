@@ -7,6 +7,7 @@ at `bozo`, and turns "nothing usable" into `FeedParseError`.
 from __future__ import annotations
 
 import calendar
+import io
 import re
 from datetime import UTC, datetime
 from typing import Any
@@ -52,7 +53,6 @@ def parse_feed(
     RSS (0.9x, 1.0/RDF, 2.0) and Atom go through feedparser; JSON Feed and sitemaps have modules of their own.
     """
     if not isinstance(body, bytes):
-        # feedparser takes a str for a URL or a file path and opens it: only bytes are ever parsed.
         raise TypeError("parse_feed takes the document's bytes")
     if _ENTITY_DECLARATION.search(body):
         raise FeedParseError("the document declares XML entities, which feeds never need")
@@ -63,7 +63,10 @@ def parse_feed(
     # No content-location: feedparser would resolve opaque GUIDs against it, and a feed that moves (http to
     # https, a new path) would then rename every entry. Links are resolved against the feed URL below instead.
     headers = {"content-type": content_type} if content_type else {}
-    parsed = feedparser.parse(_without_impossible_characters(body), response_headers=headers, sanitize_html=True)
+    # A stream, never bytes or a str: feedparser 6 tries open() on either first, so a body that names a file
+    # ("/etc/hostname", "/dev/zero") would be read from our disk.
+    document = io.BytesIO(_without_impossible_characters(body))
+    parsed = feedparser.parse(document, response_headers=headers, sanitize_html=True)
     if parsed.get("bozo") and not parsed.entries:
         raise FeedParseError(f"not a readable feed: {parsed.get('bozo_exception')!s:.200}")
     if not parsed.get("version") and not parsed.entries:

@@ -8,6 +8,7 @@ project reads the environment.
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from ingest.opml import read_opml
+from processors.untrusted import redact
 
 
 class ConfigError(Exception):
@@ -345,6 +347,10 @@ def _validated(document: dict[str, Any], path: Path | None) -> Settings:
         raise ConfigError(_describe(exc, path)) from None
 
 
+# Keys whose values are never shown in an error, whatever was given (a secret given as a list is still a secret).
+_SECRET_KEY = re.compile(r"password|secret|token|credential", re.IGNORECASE)
+
+
 def _describe(error: ValidationError, path: Path | None) -> str:
     where = f"config {path}" if path else "config"
     lines = [f"{where}: {error.error_count()} invalid setting(s):"]
@@ -353,6 +359,12 @@ def _describe(error: ValidationError, path: Path | None) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (misspelt?)"
-        shown = "" if item["type"] in ("missing", "extra_forbidden") else f" (got {item['input']!r:.80})"
+        secret = any(_SECRET_KEY.search(str(part)) for part in item["loc"])
+        if item["type"] in ("missing", "extra_forbidden"):
+            shown = ""
+        elif secret:
+            shown = " (the value is a secret: not shown)"
+        else:
+            shown = f" (got {redact(repr(item['input'])):.80})"
         lines.append(f"  {key}: {message}{shown}")
     return "\n".join(lines)

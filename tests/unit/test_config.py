@@ -102,3 +102,34 @@ def test_the_user_agent_must_name_the_product_and_a_contact(tmp_path: Path) -> N
         else:
             with pytest.raises(ConfigError, match=r"http\.user_agent: must start with a product token"):
                 load_settings(path)
+
+
+def test_secrets_and_url_credentials_never_appear_in_configuration_errors(tmp_path: Path) -> None:
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        "kafka: {sasl_password: [hunter2-password]}\n"
+        "websub: {secret: 12345678}\n"
+        "feeds: [{url: 'https://user:pa55word@host/feed', name: x, interval_s: -1}]\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        load_settings(config)
+    message = str(caught.value)
+    assert "kafka.sasl_password" in message and "websub.secret" in message and "feeds.0.interval_s" in message
+    for secret in ("hunter2-password", "12345678", "pa55word"):
+        assert secret not in message
+
+
+def test_url_credentials_are_redacted_in_every_log_record(capsys: pytest.CaptureFixture[str]) -> None:
+    import logging
+
+    from ingest.logs import configure_logging
+
+    configure_logging("INFO")
+    log = logging.getLogger("ingest.test")
+    log.warning("fetch of https://user:pa55word@host/feed failed", extra={"url": "http://tok3n@host/x"})
+    try:
+        raise ValueError("cannot open https://user:pa55word@host/feed")
+    except ValueError:
+        log.exception("boom")
+    err = capsys.readouterr().err
+    assert "pa55word" not in err and "tok3n" not in err and "https://***@host/feed" in err

@@ -137,7 +137,9 @@ def test_a_body_that_names_a_file_is_parsed_never_opened(tmp_path: object) -> No
     import pathlib
 
     secret = pathlib.Path(str(tmp_path)) / "feed.xml"
-    secret.write_bytes(b"<rss version='2.0'><channel><item><title>from disk</title><guid>d</guid></item></channel></rss>")
+    secret.write_bytes(
+        b"<rss version='2.0'><channel><item><title>from disk</title><guid>d</guid></item></channel></rss>"
+    )
     try:
         parsed = parse_feed(str(secret).encode(), url="http://f.example/", content_type=None, declared_language=None)
     except NewsIngestError:

@@ -33,9 +33,8 @@ class Redacting(logging.Filter):
 
 
 class _JsonLines(JsonFormatter):
-    def formatException(self, ei: Any) -> str | list[str]:  # noqa: N802  # the logging module's name
-        formatted = super().formatException(ei)
-        return redact(formatted) if isinstance(formatted, str) else [redact(line) for line in formatted]
+    def formatException(self, ei: Any) -> str:  # noqa: N802  # the logging module's name
+        return redact(str(super().formatException(ei)))
 
 
 def configure_logging(level: str, stream: TextIO | None = None) -> None:

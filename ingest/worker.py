@@ -7,6 +7,7 @@ non-zero exit: a worker with a dead loop inside must not look alive (the orchest
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 import time
@@ -178,7 +179,8 @@ class Worker:
             thread.start()
         while not self.stop.wait(0.5):
             pass
-        deadline = time.monotonic() + self.settings.shutdown_grace_s
+        # The roles' share of the grace period; the rest is for closing the clients (the watchdog ends it all).
+        deadline = time.monotonic() + self.settings.shutdown_grace_s * 0.75
         for thread in threads:
             thread.join(max(0.0, deadline - time.monotonic()))
         stuck = [thread.name for thread in threads if thread.is_alive()]
@@ -232,12 +234,40 @@ class Worker:
             backoff = min(backoff * 2, self.settings.max_backoff_s)
 
     def install_signal_handlers(self) -> None:
+        """SIGTERM or SIGINT, to the process or its whole group: stop, and be gone within `shutdown_grace_s`.
+
+        The roles stop between units of work and the process exits 0. If anything still holds it when the grace is
+        over (a close that waits on the broker, a stuck loop), a watchdog logs what was abandoned and ends the
+        process with 1; a second signal does so at once. Sandbox children end with us either way (their
+        lifeline), and they ignore the group's signal, so nothing is killed out from under the parent.
+        """
+
         def request_stop(signum: int, _frame: FrameType | None) -> None:
-            log.info("stop requested", extra={"signal": signal.Signals(signum).name})
+            name = signal.Signals(signum).name
+            if self.stop.is_set():
+                _abandon(f"second {name}", roles=self.roles)
+            log.info("stop requested", extra={"signal": name, "grace_s": self.settings.shutdown_grace_s})
             self.stop.set()
+            watchdog = threading.Timer(
+                self.settings.shutdown_grace_s, _abandon, args=("grace period over",), kwargs={"roles": self.roles}
+            )
+            watchdog.daemon = True
+            watchdog.start()
 
         signal.signal(signal.SIGTERM, request_stop)
         signal.signal(signal.SIGINT, request_stop)
+
+
+def _abandon(why: str, *, roles: tuple[Role, ...]) -> None:
+    """End the process now, saying what was still running (its uncommitted work is aborted by the broker)."""
+    names = {role.value for role in roles}
+    running = sorted(thread.name for thread in threading.enumerate() if thread.name in names) or ["closing clients"]
+    log.warning(
+        "exiting without finishing; uncommitted work is redone after restart",
+        extra={"why": why, "still_running": running},
+    )
+    logging.shutdown()
+    os._exit(1)
 
 
 def build_processor(

@@ -43,7 +43,7 @@ kafka-down: ## stop the local broker
 	deploy/kafka/kafka.sh down
 
 run: $(INSTALLED) kafka-up ## the main job on the embedded default: demo feeds on loopback -> broker -> articles shown as they arrive
-	$(BIN)/news-ingest demo --config demo/config.yaml --site demo/site
+	$(BIN)/news-ingest demo --config demo/config.yaml --site demo/site --log-file .local/demo.log
 
 test: check unit deploy-check integration faults ## everything CI runs: lint, types, unit, chart, integration, fast fault tests
 

@@ -75,6 +75,12 @@ def _parser() -> argparse.ArgumentParser:
     _config_argument(demo)
     demo.add_argument("--site", type=Path, required=True, help="folder of demo feeds and pages to serve")
     demo.add_argument("--port", type=int, default=8765, help="port of the demo site on 127.0.0.1")
+    demo.add_argument(
+        "--log-file",
+        type=Path,
+        default=Path(".local/demo.log"),
+        help="where the worker's JSON logs go, so that the terminal shows the articles (default .local/demo.log)",
+    )
     demo.set_defaults(command=_demo)
 
     tail = commands.add_parser("tail", help="print each committed article version as a readable line")
@@ -188,7 +194,10 @@ def _run(args: argparse.Namespace) -> int:
 
 
 def _demo(args: argparse.Namespace) -> int:
-    settings = _settings(args)
+    settings = load_settings(args.config)
+    args.log_file.parent.mkdir(parents=True, exist_ok=True)
+    log_stream = args.log_file.open("a", encoding="utf-8")
+    configure_logging(settings.log_level, stream=log_stream)
     site = SiteServer(args.site, port=args.port, auto_advance=True).start()
     worker = Worker(settings, _ROLES["run"])
     worker.install_signal_handlers()
@@ -200,11 +209,15 @@ def _demo(args: argparse.Namespace) -> int:
         daemon=True,
     )
     viewer.start()
-    sys.stdout.write(f"demo site on {site.base_url}; published articles appear below (Ctrl-C stops)\n")
+    sys.stdout.write(
+        f"demo site on {site.base_url}; the worker's logs go to {args.log_file}; "
+        "published articles appear below (Ctrl-C stops)\n"
+    )
     try:
         return worker.run(once=False)
     finally:
         site.close()
+        log_stream.close()
 
 
 def _dlq_replay(args: argparse.Namespace) -> int:

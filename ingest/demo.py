@@ -13,11 +13,10 @@ import mimetypes
 import threading
 from collections.abc import Callable
 from email.utils import formatdate
-from http.server import ThreadingHTTPServer
 from pathlib import Path
 
 from ingest.config import KafkaSettings
-from ingest.endpoints import QuietHandler
+from ingest.endpoints import BoundedServer, QuietHandler
 from ingest.kafka import partitions_of, reading_consumer
 from processors.records import Article
 
@@ -35,8 +34,7 @@ class SiteServer:
         self.auto_advance = auto_advance
         self._advanced: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = BoundedServer((host, port), _handler_for(self), setting="demo --port")
         self._thread = threading.Thread(target=self._server.serve_forever, name="site-server", daemon=True)
 
     @property

@@ -10,6 +10,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from ingest.config import ConfigError
+
 # Connections served at once by one endpoint; more are closed at once (a client holding many idle ones would
 # otherwise hold as many threads).
 MAX_CONNECTIONS = 64
@@ -23,8 +25,16 @@ class BoundedServer(ThreadingHTTPServer):
     daemon_threads = True
     request_queue_size = 128
 
-    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler]) -> None:
-        super().__init__(address, handler)
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], *, setting: str) -> None:
+        """`setting`: the key that chooses the port, named in the error when it cannot be had."""
+        try:
+            super().__init__(address, handler)
+        except OSError as error:
+            host, port = address
+            raise ConfigError(
+                f"{setting}: cannot listen on {host}:{port} ({error.strerror or error}); choose another port "
+                f"(or 0 for any free one)"
+            ) from None
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
 
     def process_request(self, request: Any, client_address: Any) -> None:

@@ -67,7 +67,7 @@ class Health:
 class HealthServer:
     def __init__(self, settings: ServerSettings, health: Health, metrics: Metrics) -> None:
         handler = _handler_for(health, metrics)
-        self._server = BoundedServer((settings.host, settings.port), handler)
+        self._server = BoundedServer((settings.host, settings.port), handler, setting="server.port")
         self._thread = threading.Thread(target=self._server.serve_forever, name="health-server", daemon=True)
 
     @property

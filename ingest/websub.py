@@ -170,7 +170,9 @@ class _Deliveries:
 
 class CallbackServer:
     def __init__(self, settings: WebSubSettings, on_delivery: Callable[[str], None]) -> None:
-        self._server = BoundedServer((settings.host, settings.port), _handler_for(settings, on_delivery))
+        self._server = BoundedServer(
+            (settings.host, settings.port), _handler_for(settings, on_delivery), setting="websub.port"
+        )
         self._thread = threading.Thread(target=self._server.serve_forever, name="websub-callback", daemon=True)
 
     @property

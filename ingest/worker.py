@@ -84,10 +84,11 @@ class Worker:
             extra={"roles": [r.value for r in self.roles], "once": once, "settings": settings.masked()},
         )
         with ExitStack() as stack:
-            server = HealthServer(settings.server, self.health, self.metrics)
-            server.start()
-            stack.callback(server.close)
-            log.info("serving /metrics /healthz /readyz", extra={"port": server.port})
+            if not once:  # a one-shot run is not probed: it needs no port
+                server = HealthServer(settings.server, self.health, self.metrics)
+                server.start()
+                stack.callback(server.close)
+                log.info("serving /metrics /healthz /readyz", extra={"port": server.port})
             if settings.kafka.create_topics:
                 ensure_topics(settings)
             poller = self._poller(stack, shared=not once) if Role.POLLER in self.roles else None

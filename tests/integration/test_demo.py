@@ -21,10 +21,21 @@ def test_the_demo_shows_published_articles_and_stops_cleanly(tmp_path: Path, app
     port = _free_port()
     site = SimpleNamespace(base_url=f"http://127.0.0.1:{port}")  # served by the demo command itself
     config = write_config(tmp_path, app_id, site, DEMO_FEEDS)  # type: ignore[arg-type]
-    shown, log = tmp_path / "shown.txt", tmp_path / "worker.log"
-    with shown.open("w") as stdout, log.open("w") as stderr:
+    shown, log, terminal = tmp_path / "shown.txt", tmp_path / "worker.log", tmp_path / "stderr.txt"
+    with shown.open("w") as stdout, terminal.open("w") as stderr:
         demo = subprocess.Popen(
-            [CLI, "demo", "--config", str(config), "--site", str(demo_site), "--port", str(port)],
+            [
+                CLI,
+                "demo",
+                "--config",
+                str(config),
+                "--site",
+                str(demo_site),
+                "--port",
+                str(port),
+                "--log-file",
+                str(log),
+            ],
             stdout=stdout,
             stderr=stderr,
         )
@@ -42,6 +53,9 @@ def test_the_demo_shows_published_articles_and_stops_cleanly(tmp_path: Path, app
         demo.send_signal(signal.SIGTERM)
         returncode = demo.wait(timeout=60)
     lines = shown.read_text().splitlines()
-    assert lines[0].startswith(f"demo site on http://127.0.0.1:{port}")
+    assert lines[0].startswith(f"demo site on http://127.0.0.1:{port}") and str(log) in lines[0]
+    # The terminal shows the articles, not the JSON logs: those are in the file the first line names.
+    assert not [line for line in lines if line.startswith("{")] and terminal.read_text() == ""
+    assert '"event": "article published"' in log.read_text()
     assert any(" id " in line or " ms " in line for line in lines if line.startswith("v1 ")), lines
     assert returncode == 0, log.read_text()[-3000:]

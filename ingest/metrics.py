@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+# Distinct values of the `domain` label one process reports (each costs a series per metric on every scrape).
+MAX_DOMAINS = 500
+
 # Fetches range from a fast 304 on a local network to a slow page over the world.
 _FETCH_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30)
 
@@ -94,6 +97,17 @@ class Metrics:
             ["domain"],
             registry=r,
         )
+        self._domains: set[str] = set()
         self.state_entries = Gauge(
             "news_ingest_state_entries", "Entries held in a restored state table.", ["table"], registry=r
         )
+
+    def domain(self, host: str) -> str:
+        """The `domain` label for `host`: page hosts come from feeds we do not control, so the label set is bounded
+        (the first MAX_DOMAINS hosts seen; every later one is "other")."""
+        if host in self._domains:
+            return host
+        if len(self._domains) < MAX_DOMAINS:
+            self._domains.add(host)
+            return host
+        return "other"

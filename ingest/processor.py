@@ -24,7 +24,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from threading import Event
 from typing import Any, Protocol, TypeVar
-from urllib.parse import urlsplit
 
 from kafka import KafkaConsumer, TopicPartition
 from pydantic import BaseModel, ValidationError
@@ -41,6 +40,7 @@ from processors.extract import ExtractedArticle, extract_article
 from processors.language import UNDETERMINED, LanguageDetector
 from processors.pipeline import Failed, Publish, decide_document, extract_document, with_attempts
 from processors.records import DeadLetter, ExtractedDocument, FeedRef, RawDocument, Stage
+from processors.untrusted import hostname
 
 log = logging.getLogger(__name__)
 
@@ -352,7 +352,7 @@ class Extraction:
 
     def handle(self, value: bytes | None, now: datetime) -> Handled:
         raw = _decode(RawDocument, value)
-        domain = urlsplit(raw.url or raw.entry.url or raw.feed.url).hostname or "unknown"
+        domain = self._metrics.domain(hostname(raw.url or raw.entry.url or raw.feed.url) or "unknown")
         self._metrics.extractions.labels(domain).inc()
         try:
             document = extract_document(raw, detector=self._detector, extract=self._extract)

@@ -141,8 +141,12 @@ def test_each_role_runs_as_its_own_hardened_deployment_with_the_three_probes() -
         assert pod["terminationGracePeriodSeconds"] > 20  # longer than the worker's own grace period
         password = next(e for e in container["env"] if e["name"] == "NEWS_INGEST_KAFKA__SASL_PASSWORD")
         assert password["valueFrom"]["secretKeyRef"] == {"name": "news-ingest-kafka", "key": "password"}
-        websub = next(e for e in container["env"] if e["name"] == "NEWS_INGEST_WEBSUB__SECRET")
-        assert websub["valueFrom"]["secretKeyRef"] == {"name": "news-ingest-websub", "key": "secret"}
+        env = {e["name"]: e for e in container["env"]}
+        if role == "poll":  # only pollers hold the WebSub master key
+            websub = env["NEWS_INGEST_WEBSUB__SECRET"]
+            assert websub["valueFrom"]["secretKeyRef"] == {"name": "news-ingest-websub", "key": "secret"}
+        else:
+            assert "NEWS_INGEST_WEBSUB__SECRET" not in env and env["NEWS_INGEST_WEBSUB__ENABLED"]["value"] == "false"
         assert pod["topologySpreadConstraints"]
     assert "replicas" not in deployments["news-news-ingest-processor"]["spec"]  # KEDA owns it
     poller_ports = deployments["news-news-ingest-poller"]["spec"]["template"]["spec"]["containers"][0]["ports"]
@@ -168,7 +172,18 @@ def test_network_policy_lets_pollers_reach_only_public_web_addresses() -> None:
     v4 = next(peer["ipBlock"] for peer in web[0]["to"] if peer["ipBlock"]["cidr"] == "0.0.0.0/0")
     assert {"10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "169.254.0.0/16", "127.0.0.0/8"} <= set(v4["except"])
     assert {port["port"] for port in web[0]["ports"]} == {80, 443}
+    v6 = next(peer["ipBlock"] for peer in web[0]["to"] if peer["ipBlock"]["cidr"] == "::/0")
+    # The IPv6 forms that carry or reach an IPv4 address, and deprecated local scopes, are no way around it.
+    assert {"fc00::/7", "fe80::/10", "::1/128", "fec0::/10", "64:ff9b::/96", "::/96", "::ffff:0:0/96"} <= set(
+        v6["except"]
+    )
     assert not any("ipBlock" in peer for rule in processor["spec"]["egress"] for peer in rule["to"])
+    # The topics Job reaches DNS and the brokers only, and takes no connections.
+    topics = policies["news-news-ingest-topics"]["spec"]
+    assert topics["podSelector"]["matchLabels"]["app.kubernetes.io/component"] == "topics"
+    assert topics["ingress"] == [] and not any("ipBlock" in peer for rule in topics["egress"] for peer in rule["to"])
+    job = of_kind(production(), "Job")["news-news-ingest-topics"]["spec"]["template"]["spec"]["containers"][0]
+    assert "NEWS_INGEST_WEBSUB__SECRET" not in {e["name"] for e in job["env"]}
 
 
 def test_the_alert_rules_pass_promtool_and_fire_on_what_they_name(tmp_path: Path) -> None:

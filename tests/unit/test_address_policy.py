@@ -48,3 +48,18 @@ def test_allow_hosts_by_host_or_host_and_port() -> None:
 
 def test_allow_private_addresses_permits_everything() -> None:
     assert AddressPolicy(allow_private=True, allow_hosts=[]).permits("x", 1, "169.254.169.254")
+
+
+def test_ipv6_forms_that_carry_or_reach_an_ipv4_address_are_judged_by_it_or_refused() -> None:
+    from ingest.http import is_public_address
+
+    # NAT64 and 6to4 carry an IPv4 address: judged as it.
+    assert not is_public_address("64:ff9b::7f00:1")  # 127.0.0.1 through a NAT64 gateway
+    assert not is_public_address("64:ff9b::a9fe:a9fe")  # 169.254.169.254, the metadata address
+    assert is_public_address("64:ff9b::808:808")  # 8.8.8.8
+    assert not is_public_address("2002:7f00:1::1")  # 6to4 of 127.0.0.1
+    # IPv4-compatible, IPv4-translated, local-use NAT64, site-local and Teredo: never public.
+    for address in ("::7f00:1", "::8.8.8.8", "::ffff:0:808:808", "64:ff9b:1::808:808", "fec0::1", "2001::1"):
+        assert not is_public_address(address), address
+    assert is_public_address("2606:4700:4700::1111")
+    assert not is_public_address("not an address")

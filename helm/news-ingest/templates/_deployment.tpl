@@ -61,7 +61,7 @@ spec:
           imagePullPolicy: {{ $root.Values.image.pullPolicy }}
           args: [{{ .command | quote }}, "--config", "/etc/news-ingest/config.yaml"]
           env:
-            {{- include "news-ingest.env" $root | nindent 12 }}
+            {{- include "news-ingest.env" (dict "root" $root "role" .role) | nindent 12 }}
           ports:
             - name: http-metrics
               containerPort: {{ $root.Values.service.port }}

@@ -100,27 +100,33 @@ feeds.opml: |
 {{- end }}
 {{- end }}
 
-{{/* Environment shared by every container: the pod name as instance id, secrets from Secret references. */}}
+{{/* Environment of a container: the pod name as instance id, secrets from Secret references. Called with
+(dict "root" $ "role" ROLE): only pollers receive the WebSub master key (they subscribe and serve the callbacks);
+every other container runs with WebSub off, so it needs no key. */}}
 {{- define "news-ingest.env" -}}
+{{- $root := .root -}}
 - name: NEWS_INGEST_INSTANCE_ID
   valueFrom:
     fieldRef:
       fieldPath: metadata.name
-{{- if hasPrefix "SASL" .Values.kafka.securityProtocol }}
+{{- if hasPrefix "SASL" $root.Values.kafka.securityProtocol }}
 - name: NEWS_INGEST_KAFKA__SASL_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ required "kafka.sasl.existingSecret is required with a SASL protocol" .Values.kafka.sasl.existingSecret }}
-      key: {{ .Values.kafka.sasl.passwordKey }}
+      name: {{ required "kafka.sasl.existingSecret is required with a SASL protocol" $root.Values.kafka.sasl.existingSecret }}
+      key: {{ $root.Values.kafka.sasl.passwordKey }}
 {{- end }}
-{{- if .Values.websub.enabled }}
+{{- if and $root.Values.websub.enabled (eq .role "poller") }}
 - name: NEWS_INGEST_WEBSUB__SECRET
   valueFrom:
     secretKeyRef:
-      name: {{ required "websub.existingSecret is required with websub.enabled" .Values.websub.existingSecret }}
-      key: {{ .Values.websub.secretKey }}
+      name: {{ required "websub.existingSecret is required with websub.enabled" $root.Values.websub.existingSecret }}
+      key: {{ $root.Values.websub.secretKey }}
+{{- else if $root.Values.websub.enabled }}
+- name: NEWS_INGEST_WEBSUB__ENABLED
+  value: "false"
 {{- end }}
-{{- with .Values.extraEnv }}
+{{- with $root.Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
 {{- end }}

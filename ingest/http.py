@@ -239,6 +239,8 @@ def _guarded_pools(policy: AddressPolicy) -> dict[str, type[HTTPConnectionPool]]
     """Connection pools whose connections go through `policy.connect` and are watched by the exchange's deadline."""
 
     class GuardedHTTPConnection(HTTPConnection):
+        """Connects through the policy; every connect and request is watched by the exchange's deadline."""
+
         def _new_conn(self) -> socket.socket:
             return policy.connect(self.host, self.port, _seconds(self.timeout))
 
@@ -250,17 +252,8 @@ def _guarded_pools(policy: AddressPolicy) -> dict[str, type[HTTPConnectionPool]]
             current_exchange().watch(self)
             super().request(*args, **kwargs)
 
-    class GuardedHTTPSConnection(HTTPSConnection):
-        def _new_conn(self) -> socket.socket:
-            return policy.connect(self.host, self.port, _seconds(self.timeout))
-
-        def connect(self) -> None:
-            current_exchange().watch(self)
-            super().connect()
-
-        def request(self, *args: Any, **kwargs: Any) -> None:
-            current_exchange().watch(self)
-            super().request(*args, **kwargs)
+    class GuardedHTTPSConnection(GuardedHTTPConnection, HTTPSConnection):
+        """The same, over TLS (the policy's socket is the one TLS wraps)."""
 
     class GuardedHTTPConnectionPool(HTTPConnectionPool):
         ConnectionCls = GuardedHTTPConnection

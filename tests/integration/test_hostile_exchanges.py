@@ -105,3 +105,14 @@ def test_any_answer_is_a_result_or_our_error(server: RawServer, answer: bytes) -
     finally:
         fetcher.close()
     assert time.monotonic() - started < 2 + 1  # one deadline for the whole exchange, redirects included
+
+
+def test_a_hubs_endless_reply_to_a_subscription_meets_the_deadline(server: RawServer) -> None:
+    server.answer = b"HTTP/1.1 202 Accepted\r\nContent-Length: 100000000000\r\n\r\n" + b"x" * 1_000_000
+    fetcher = Fetcher(HttpSettings(allow_private_addresses=True, timeout_s=2))
+    started = time.monotonic()
+    try:
+        assert fetcher.post_form(f"http://127.0.0.1:{server.port}/hub", {"hub.mode": "subscribe"}) == 202
+    finally:
+        fetcher.close()
+    assert time.monotonic() - started < 2  # its body is not read

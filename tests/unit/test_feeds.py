@@ -198,3 +198,10 @@ def test_hostile_sitemaps_give_entries_or_a_parse_error(urls: list[tuple[str, st
         parse_feed((body + "</urlset>").encode(), url="http://x", content_type=None, declared_language=None, now=NOW)
     except FeedParseError:
         return
+
+
+def test_an_entity_declaration_past_the_first_64_kib_is_refused_too() -> None:
+    padding = b"<!-- " + b"x" * 70_000 + b" -->"
+    body = b"<?xml version='1.0'?>" + padding + b"<!DOCTYPE rss [<!ENTITY a 'aaaaaaaaaa'>]><rss version='2.0'/>"
+    with pytest.raises(FeedParseError, match="entities"):
+        parse_feed(body, url="https://feeds.example/rss", content_type=None, declared_language=None)

@@ -256,3 +256,47 @@ def test_a_story_is_evicted_to_the_microsecond() -> None:
     index = StoryIndex(table)
     assert index.expired(before=NOW + timedelta(milliseconds=500)) == {}
     assert f"story:{story.story_id}" in index.expired(before=NOW + timedelta(milliseconds=950))
+
+
+OTHER_STORY = [
+    "SEOUL - The national assembly passed a bill on Tuesday that raises the minimum wage for delivery riders by "
+    "12 percent from next January, after a vote of 180 to 95.",
+    "Labour minister Kim Ji-won said the measure would cover about 450,000 workers and be reviewed in 2027.",
+    "Platform companies said they would comply but warned that fees for restaurants could rise as a result.",
+]
+
+
+UPDATE = (
+    "On Tuesday the governor signed the decree that releases the first 800 billion rupiah, and the port authority "
+    "said the tender for the new quays would open in February."
+)
+
+
+def test_stories_stored_under_the_old_keys_are_still_known_after_the_upgrade() -> None:
+    """A state written by the release that used courlan's strict mode (it dropped `idxno` and the feed URL's
+    `type`): the same article is still its story, and a different article is not taken for it."""
+    from processors.identity import identity_keys
+
+    feed = "https://www.example.kr/rss/allArticle.xml?type=all"
+    page = "https://www.example.kr/news/articleView.html?idxno=1001"
+    old_keys = [
+        "url:https://www.example.kr/news/articleView.html",
+        "guid:https://www.example.kr/rss/allArticle.xml#1001",
+    ]
+    table: dict[str, Any] = {}
+    first = remember(table, doc(old_keys, STORY))
+    assert isinstance(first, NewStory)
+
+    keys = identity_keys(feed_url=feed, guid="1001", urls=[page])
+    assert keys[0] == f"url:{page}"  # the new identity keeps idxno
+    # The same page again: a repeat of the stored story, not a new one.
+    assert isinstance(StoryIndex(table).decide(doc(keys, STORY), LATER), Repeat)
+    # The same article updated: the next version of the stored story.
+    revised = StoryIndex(table).decide(doc(keys, [*STORY, UPDATE]), LATER)
+    assert isinstance(revised, Revision) and revised.previous.story_id == first.story_id
+    # Rewritten from top to bottom (no content match possible): its feed's GUID, under the old key, still says.
+    rewritten = StoryIndex(table).decide(doc(keys, [UPDATE, *OTHER_STORY[1:]]), LATER)
+    assert isinstance(rewritten, Revision) and rewritten.previous.story_id == first.story_id
+    # Another article of the site (idxno=1002), which the old keys could not tell apart: a story of its own.
+    other = identity_keys(feed_url=feed, guid="1002", urls=["https://www.example.kr/news/articleView.html?idxno=1002"])
+    assert isinstance(StoryIndex(table).decide(doc(other, OTHER_STORY), LATER), NewStory)

@@ -66,10 +66,15 @@ class KafkaSettings(_Section):
 
 
 class TopicSettings(_Section):
-    raw: str = "news.raw"
+    """The topics a deployment writes. raw, latest and dlq are its own: named from app_id unless set. articles is
+    what consumers read, the operator's choice."""
+
+    raw: str = Field("", description="Raw documents (default <app_id>.raw).")
     articles: str = "news.articles"
-    latest: str = Field("news.articles.latest", description="Compacted: the latest version of every story.")
-    dlq: str = "news.dlq"
+    latest: str = Field(
+        "", description="Compacted: the latest version of every story (default <app_id>.articles.latest)."
+    )
+    dlq: str = Field("", description="Dead letters (default <app_id>.dlq).")
     backfill: str | None = Field(
         None, description="Articles from backfills go here instead of articles/latest (None: articles, marked)."
     )
@@ -252,6 +257,20 @@ class Settings(BaseSettings):
             repeated = sorted({value for value in values if values.count(value) > 1})
             if repeated:
                 raise ValueError(f"feeds: {attribute} must be unique, repeated: {', '.join(repeated)}")
+        return self
+
+    @model_validator(mode="after")
+    def _own_topics_named_from_app_id(self) -> Settings:
+        # The deployment's own topics default to its app_id, so that a second deployment with other defaults
+        # never reads the first one's raw documents or writes into its compacted view.
+        defaults = {
+            "raw": f"{self.app_id}.raw",
+            "latest": f"{self.app_id}.articles.latest",
+            "dlq": f"{self.app_id}.dlq",
+        }
+        unset = {name: value for name, value in defaults.items() if not getattr(self.topics, name)}
+        if unset:
+            object.__setattr__(self, "topics", self.topics.model_copy(update=unset))
         return self
 
     # Internal topics carry app_id so that two deployments on one cluster never share state.

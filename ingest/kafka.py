@@ -100,6 +100,18 @@ class FatalProducerError(BrokerError):
     """The producer cannot go on (fenced by a newer instance, or not authorized): the process must end."""
 
 
+# The header naming the deployment (app_id) that wrote a record: a processor reads only its own raw documents.
+ORIGIN_HEADER = "news-ingest-app"
+
+
+def origin_of(headers: list[tuple[str, bytes]] | None) -> str | None:
+    """The app_id a record's headers name, or None (a record written before the header existed, or by a tool)."""
+    for name, value in headers or ():
+        if name == ORIGIN_HEADER:
+            return value.decode("utf-8", "replace")
+    return None
+
+
 # Errors after which a role backs off, rebuilds its clients and goes on (anything else ends the process).
 RECOVERABLE_ERRORS: tuple[type[Exception], ...] = (KafkaError, BrokerUnavailable, ConsumerStalled, TimeoutError)
 # What crosses the boundary around one feed's or one page's handling (everything else is that feed's failure).
@@ -154,9 +166,11 @@ class TransactionalProducer:
     and then checked.
     """
 
-    def __init__(self, settings: KafkaSettings, transactional_id: str) -> None:
+    def __init__(self, settings: KafkaSettings, transactional_id: str, *, origin: str | None = None) -> None:
+        """`origin`: the deployment's app_id, carried by every record in the `ORIGIN_HEADER` header."""
         self._settings = settings
         self.transactional_id = transactional_id
+        self._headers = [(ORIGIN_HEADER, origin.encode("utf-8"))] if origin else None
         self._producer = self._connect()
         self._pending: list[Any] = []
 
@@ -217,7 +231,9 @@ class TransactionalProducer:
 
     def send(self, topic: str, key: str, value: bytes | None, *, partition: int | None = None) -> None:
         """Send within the transaction; `partition` overrides the key's hash (the feed registry places by host)."""
-        self._pending.append(self._producer.send(topic, key=key.encode("utf-8"), value=value, partition=partition))
+        self._pending.append(
+            self._producer.send(topic, key=key.encode("utf-8"), value=value, partition=partition, headers=self._headers)
+        )
 
     def partitions_for(self, topic: str) -> set[int]:
         """The topic's partitions, as the producer's metadata knows them (fetched if need be)."""

@@ -97,6 +97,12 @@ class Metrics:
             ["domain"],
             registry=r,
         )
+        self.records_skipped = Counter(
+            "news_ingest_records_skipped",
+            "Records a processor did not process, by reason (other_deployment: another app_id wrote it).",
+            ["reason"],
+            registry=r,
+        )
         self._domains: set[str] = set()
         self.state_entries = Gauge(
             "news_ingest_state_entries", "Entries held in a restored state table.", ["table"], registry=r

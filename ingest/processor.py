@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 
 from ingest.config import Settings
 from ingest.health import Health
-from ingest.kafka import ConsumerStalled, TransactionalProducer, drain
+from ingest.kafka import ConsumerStalled, TransactionalProducer, drain, origin_of
 from ingest.metrics import Metrics
 from ingest.sandbox import BoundedRunner, OutOfBounds
 from ingest.state import StateTable
@@ -107,6 +107,7 @@ class Processor:
         self._health = health
         self._clock = clock
         self._idle_since = time.monotonic()
+        self._foreign_logged = 0
         self._last_lag_check = time.monotonic()
         self._assigned: set[TopicPartition] = set()
         # The topics whose step reads the state: taking over one of their partitions means catching up first.
@@ -171,6 +172,8 @@ class Processor:
             with self._transaction() as tx:
                 for record in records:
                     offsets[TopicPartition(record.topic, record.partition)] = record.offset + 1
+                    if self._foreign(record):
+                        continue
                     handled = self._handle(record)
                     counts[self._steps[record.topic].name] += 1
                     if isinstance(handled, DeadLetter):
@@ -194,6 +197,20 @@ class Processor:
         self._update_lag()
         self._housekeeping()  # under steady load too: the chores keep their own schedule
         return len(records)
+
+    def _foreign(self, record: Any) -> bool:
+        """A record another deployment wrote (its app_id in the origin header): not ours to process, skipped."""
+        origin = origin_of(record.headers)
+        if origin is None or origin == self._settings.app_id:
+            return False
+        self._metrics.records_skipped.labels("other_deployment").inc()
+        if self._foreign_logged < 10:  # a misconfiguration says so at once, without flooding the log
+            self._foreign_logged += 1
+            log.warning(
+                "record of another deployment skipped (two deployments share a topic?)",
+                extra={"topic": record.topic, "origin": origin[:100], "app_id": self._settings.app_id},
+            )
+        return True
 
     def _transaction(self) -> Any:
         return self._state.transaction(self._producer) if self._state is not None else self._producer.transaction()

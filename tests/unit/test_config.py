@@ -15,7 +15,8 @@ def test_defaults_without_a_file() -> None:
     settings = load_settings(None)
     assert settings.app_id == "news-ingest"
     assert settings.kafka.bootstrap_servers == "127.0.0.1:9092"
-    assert (settings.topics.articles, settings.topics.dlq) == ("news.articles", "news.dlq")
+    assert (settings.topics.articles, settings.topics.dlq) == ("news.articles", "news-ingest.dlq")
+    assert (settings.topics.raw, settings.topics.latest) == ("news-ingest.raw", "news-ingest.articles.latest")
     assert settings.http.allow_private_addresses is False
     assert settings.feed_state_topic == "news-ingest.feed-state"
 
@@ -133,3 +134,14 @@ def test_url_credentials_are_redacted_in_every_log_record(capsys: pytest.Capture
         log.exception("boom")
     err = capsys.readouterr().err
     assert "pa55word" not in err and "tok3n" not in err and "https://***@host/feed" in err
+
+
+def test_a_deployments_own_topics_are_named_from_its_app_id_unless_set(tmp_path: Path) -> None:
+    other = load_settings(write(tmp_path, "app_id: second\n"))
+    assert (other.topics.raw, other.topics.latest, other.topics.dlq) == (
+        "second.raw",
+        "second.articles.latest",
+        "second.dlq",
+    )
+    kept = load_settings(write(tmp_path, "app_id: second\ntopics: {raw: news.raw, latest: news.articles.latest}\n"))
+    assert (kept.topics.raw, kept.topics.latest, kept.topics.dlq) == ("news.raw", "news.articles.latest", "second.dlq")

@@ -45,10 +45,11 @@ app.kubernetes.io/part-of: news-ingest
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 
-{{/* Topic names: the settings' defaults unless `config.topics` overrides them. */}}
+{{/* Topic names: the settings' defaults (the deployment's own topics are named from appId) unless `config.topics`
+overrides them. */}}
 {{- define "news-ingest.rawTopic" -}}
 {{- $topics := default dict .Values.config.topics }}
-{{- default "news.raw" $topics.raw }}
+{{- default (printf "%s.raw" .Values.appId) $topics.raw }}
 {{- end }}
 
 {{/*

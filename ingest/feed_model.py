@@ -43,6 +43,8 @@ class ParsedFeed:
     """The WebSub hub the feed advertises (`<link rel="hub">`), if any."""
     self_url: str | None = None
     """The feed's own URL as it names it (`<link rel="self">`): the WebSub topic."""
+    empty_entries: int = 0
+    """Entries with nothing usable (no id, link, title or text): counted and logged, never silently dropped."""
 
 
 def parsed_entry(entry: FeedEntry, content_html: str | None, *extra: object) -> ParsedEntry:

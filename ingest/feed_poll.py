@@ -26,7 +26,7 @@ from ingest.schedule import rate_from_times
 from ingest.websub import lease_due, subscribe
 from processors.errors import NewsIngestError
 from processors.records import DeadLetter, FeedRef, RawDocument, Stage
-from processors.untrusted import redact
+from processors.untrusted import is_web_url, redact
 
 log = logging.getLogger(__name__)
 
@@ -132,6 +132,12 @@ class FeedPoll:
                 "feed has more entries than poller.max_entries_per_feed; the rest are skipped",
                 extra={"feed": feed.name, "entries": len(parsed.entries), "limit": limit},
             )
+        if parsed.empty_entries:
+            self._metrics.entries.labels("empty").inc(parsed.empty_entries)
+            log.warning(
+                "feed entries with nothing usable skipped (no id, link, title or text)",
+                extra={"feed": feed.name, "entries": parsed.empty_entries},
+            )
         fresh = [item for item in entries if not state.is_seen(item.entry.id, item.fingerprint)]
         fresh_ids = {item.entry.id for item in fresh}
         for item in entries:
@@ -205,7 +211,8 @@ class FeedPoll:
         key = entry_key(feed_ref(feed).url, entry)
         fetched_at = datetime.fromtimestamp(self._clock(), UTC)
         ref = feed_ref(feed)
-        if item.content_text_length() >= self._settings.poller.full_text_min_chars or not entry.url:
+        # An entry without an http(s) link is published from what the feed says of it: there is no page to fetch.
+        if item.content_text_length() >= self._settings.poller.full_text_min_chars or not is_web_url(entry.url):
             body = item.content_html or entry.summary
             if not body:
                 detail = "the entry has neither a link nor any content"

@@ -7,6 +7,7 @@ at `bozo`, and turns "nothing usable" into `FeedParseError`.
 from __future__ import annotations
 
 import calendar
+import hashlib
 import io
 import re
 from datetime import UTC, datetime
@@ -20,7 +21,7 @@ from ingest.schedule import feed_hint_s
 from ingest.sitemaps import parse_sitemap, sitemap_kind
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
-from processors.untrusted import safe_urljoin
+from processors.untrusted import is_web_url, safe_urljoin
 
 # Feeds never need to declare entities; a document that does is an entity-expansion attack (billion laughs,
 # quadratic blowup), which feedparser's loose parser would happily expand.
@@ -73,9 +74,12 @@ def parse_feed(
         raise FeedParseError("not a feed (no RSS, Atom or RDF root)")
     feed_language = declared_language or primary_language_tag(parsed.feed.get("language"))
     entries: dict[str, ParsedEntry] = {}
+    empty = 0
     for raw in parsed.entries:
         entry = _entry(raw, url, feed_language)
-        if entry is not None and entry.entry.id not in entries:
+        if entry is None:
+            empty += 1
+        elif entry.entry.id not in entries:
             entries[entry.entry.id] = entry
     hint = feed_hint_s(
         parsed.feed.get("ttl"), parsed.feed.get("sy_updateperiod"), parsed.feed.get("sy_updatefrequency")
@@ -88,16 +92,31 @@ def parse_feed(
         poll_hint_s=hint,
         hub_url=links.get("hub"),
         self_url=links.get("self"),
+        empty_entries=empty,
     )
 
 
 def _entry(raw: Any, feed_url: str, feed_language: str | None) -> ParsedEntry | None:
+    """One entry, or None when it has nothing usable at all (counted by the caller).
+
+    A GUID is a link only when it is an absolute http(s) URL: feedparser copies a `<guid>` into `link` unless it
+    says `isPermaLink="false"`, and `<guid>12345</guid>` or `urn:uuid:...` would then become a page the feed never
+    named. An entry without id or link (RSS 2.0 allows an item of a title and a description) is known by its feed
+    and its content.
+    """
     given = raw.get("link")
+    if raw.get("guidislink") and isinstance(given, str) and not is_web_url(given.strip()):
+        given = None
     link = safe_urljoin(feed_url, given) if isinstance(given, str) and given.strip() else None
+    if link is not None and not is_web_url(link):
+        link = None
     entry_id = (raw.get("id") or "").strip() or link
-    if entry_id is None:
-        return None  # nothing to know it by: it cannot be told from the next one
     contents = raw.get("content") or []
+    if entry_id is None:
+        text = [raw.get("title") or "", raw.get("summary") or "", *((item.get("value") or "") for item in contents)]
+        if not "".join(text).strip():
+            return None
+        entry_id = "content:" + hashlib.sha256("\0".join(text).encode("utf-8", "replace")).hexdigest()[:32]
     content_html = max((item.get("value") or "" for item in contents), key=len, default="") or None
     entry = FeedEntry(
         id=entry_id,

@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed, parsed_entry
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
-from processors.untrusted import safe_urljoin
+from processors.untrusted import is_web_url, safe_urljoin
 
 VERSIONS = ("https://jsonfeed.org/version/1", "https://jsonfeed.org/version/1.1")
 
@@ -70,7 +70,7 @@ def parse_json_feed(body: bytes, *, url: str, declared_language: str | None) -> 
         content = item.content_html or (f"<p>{_escape(item.content_text)}</p>" if item.content_text else None)
         entry = FeedEntry(
             id=entry_id,
-            url=safe_urljoin(url, link) if link else None,
+            url=_web_link(url, link),
             title=(item.title or "").strip() or None,
             summary=(item.summary or "").strip() or None,
             authors=authors,
@@ -80,6 +80,11 @@ def parse_json_feed(body: bytes, *, url: str, declared_language: str | None) -> 
         )
         entries[entry_id] = parsed_entry(entry, content)
     return ParsedFeed(title=feed.title, language=feed_language, entries=list(entries.values()))
+
+
+def _web_link(base: str, link: str | None) -> str | None:
+    joined = safe_urljoin(base, link) if link else None
+    return joined if is_web_url(joined) else None
 
 
 def _escape(text: str) -> str:

@@ -18,7 +18,7 @@ from lxml import etree
 from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed, parsed_entry
 from processors.language import primary_language_tag
 from processors.records import FeedEntry
-from processors.untrusted import safe_urljoin
+from processors.untrusted import is_web_url, safe_urljoin
 
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
 _ROOT = re.compile(rb"<(?:[A-Za-z0-9_]+:)?(urlset|sitemapindex)[\s>]")
@@ -58,7 +58,7 @@ def _entry(
     if not loc:
         return None
     link = safe_urljoin(sitemap_url, loc)
-    if link is None:
+    if link is None or not is_web_url(link):
         return None
     lastmod = _date(_text(node, "lastmod"))
     news = next((child for child in node if isinstance(child.tag, str) and child.tag == f"{NEWS}news"), None)

@@ -59,8 +59,10 @@ def test_duplicate_guids_impossible_dates_and_anonymous_entries(fixtures: Path) 
         content_type=None,
         declared_language=None,
     )
-    assert [(e.entry.id, e.entry.title) for e in feed.entries] == [("same-guid", "First"), ("third", "Third")]
+    assert [(e.entry.id, e.entry.title) for e in feed.entries][:2] == [("same-guid", "First"), ("third", "Third")]
     assert feed.entries[1].entry.published_at is None
+    anonymous = feed.entries[2].entry  # RSS 2.0 allows an item of a description alone: it is not dropped
+    assert anonymous.id.startswith("content:") and anonymous.url is None and anonymous.summary
 
 
 def test_fingerprint_changes_with_the_entry(demo_site: Path) -> None:
@@ -205,3 +207,39 @@ def test_an_entity_declaration_past_the_first_64_kib_is_refused_too() -> None:
     body = b"<?xml version='1.0'?>" + padding + b"<!DOCTYPE rss [<!ENTITY a 'aaaaaaaaaa'>]><rss version='2.0'/>"
     with pytest.raises(FeedParseError, match="entities"):
         parse_feed(body, url="https://feeds.example/rss", content_type=None, declared_language=None)
+
+
+def test_ids_that_are_not_urls_are_never_taken_for_pages() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>t</title>"
+        b"<item><title>A</title><guid>12345</guid><description>Text of A, long enough to publish.</description></item>"
+        b"<item><title>B</title><guid>urn:uuid:0b7a</guid></item>"
+        b"<item><title>C</title><guid isPermaLink='false'>https://a.example/c</guid></item>"
+        b"<item><title>D</title><guid>https://a.example/d</guid></item>"
+        b"</channel></rss>"
+    )
+    parsed = parse_feed(body, url="https://a.example/feed.xml", content_type=None, declared_language=None)
+    links = {item.entry.id: item.entry.url for item in parsed.entries}
+    # feedparser copies a <guid> into the link; only an absolute http(s) one that says it is a permalink is one.
+    assert links == {
+        "12345": None,
+        "urn:uuid:0b7a": None,
+        "https://a.example/c": None,
+        "https://a.example/d": "https://a.example/d",
+    }
+
+
+def test_entries_without_id_or_link_are_known_by_their_content_and_empty_ones_are_counted() -> None:
+    body = (
+        b"<rss version='2.0'><channel><title>t</title>"
+        b"<item><title>Only a title and a description</title><description>Some text.</description></item>"
+        b"<item><description>Another text.</description></item>"
+        b"<item></item><item><category>x</category></item>"
+        b"</channel></rss>"
+    )
+    parsed = parse_feed(body, url="https://a.example/feed.xml", content_type=None, declared_language=None)
+    ids = [item.entry.id for item in parsed.entries]
+    assert len(ids) == 2 and all(entry_id.startswith("content:") for entry_id in ids)
+    again = parse_feed(body, url="https://a.example/feed.xml", content_type=None, declared_language=None)
+    assert [item.entry.id for item in again.entries] == ids  # the same content, the same identity
+    assert parsed.empty_entries == 2

@@ -90,6 +90,11 @@ class FeedPoll:
 
     def outcome(self, fetched: Fetched, result: Result) -> Iterator[PollStage]:
         feed, state, now, answer = fetched.feed, fetched.state, fetched.now, fetched.answer
+        if answer is not None and answer.moved_to and answer.moved_to != state.moved_to:
+            log.info(
+                "feed moved permanently; polled at its new URL from now on",
+                extra={"feed": feed.name, "moved_to": redact(answer.moved_to)},
+            )
         if isinstance(fetched.error, HostOnHold):
             hold = fetched.error
             # Validators and body hash stay: the next poll reads the feed again and finds what this one missed.
@@ -102,7 +107,10 @@ class FeedPoll:
             error = fetched.error
             self._metrics.fetch_errors.labels("feed", error.reason).inc()
             retry = error.retry_after_s if isinstance(error, HttpStatusError) else None
-            yield self.failure(feed, state, now, error, retry_after_s=retry)
+            gone = isinstance(error, HttpStatusError) and error.status == 410
+            if gone and state.gone_since is None:
+                log.warning("feed gone (410): polled daily from now on", extra={"feed": feed.name})
+            yield self.failure(feed, state, now, error, retry_after_s=retry, gone=gone)
             result.outcome = error.reason
             return
         assert answer is not None
@@ -277,6 +285,7 @@ class FeedPoll:
         retry_after_s: float | None = None,
         letter: Output | None = None,
         failure_class: str | None = None,
+        gone: bool = False,
     ) -> PollStage:
         """The feed's failure (and its dead letter, if any) with its new error state, for one commit."""
         kind = failure_class or error.failure_class
@@ -290,6 +299,7 @@ class FeedPoll:
             detail=detail,
             failure_class=kind,
             retry_after_s=retry_after_s,
+            gone=gone,
         )
         self._metrics.polls.labels(f"error_{error.reason}").inc()
         self._metrics.feed_failures.labels(kind).inc()

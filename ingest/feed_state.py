@@ -21,6 +21,7 @@ from ingest.schedule import Bounds, ScheduleState, backoff_interval, http_hint_s
 from processors.untrusted import redact
 
 _DIGEST_CHARS = 24  # 96 bits: no two entries of one feed share one
+GONE_RETRY_S = 86400.0  # a feed that answers 410 Gone is asked again daily, in case it comes back
 
 
 def feed_key(feed_url: str) -> str:
@@ -54,6 +55,10 @@ class FeedState(BaseModel):
     empty_polls: int = 0
     feed_hint_s: float | None = None
     interval_s: float | None = None
+    # Permanent answers: where a 301/308 said the feed now is (polled there; the configured URL stays its identity),
+    # and since when it answers 410 Gone (polled at most daily until it answers again).
+    moved_to: str | None = None
+    gone_since: float | None = None
     # WebSub: the hub we hold a lease with, and until when.
     websub_hub: str | None = None
     websub_lease_until: float | None = None
@@ -66,7 +71,12 @@ class FeedState(BaseModel):
     def status(self) -> str:
         if self.last_polled_at is None:
             return "never_polled"
+        if self.gone_since is not None:
+            return "gone"
         return "failing" if self.error_streak else "ok"
+
+    def url_to_poll(self, feed_url: str) -> str:
+        return self.moved_to or feed_url
 
     def is_seen(self, entry_id: str, fingerprint: str) -> bool:
         """True when the last complete poll saw this entry exactly as it is now."""
@@ -129,6 +139,8 @@ def answered(
             "last_error_class": None,
             "last_polled_at": now,
             "last_success_at": now,
+            "gone_since": None,
+            "moved_to": answer.moved_to or state.moved_to,
         }
     )
 
@@ -143,13 +155,18 @@ def failed(
     detail: str,
     failure_class: str,
     retry_after_s: float | None = None,
+    gone: bool = False,
 ) -> FeedState:
-    """The feed's state after a failed poll: the streak grows, the next poll backs off (Retry-After is a floor)."""
+    """The feed's state after a failed poll: the streak grows, the next poll backs off (Retry-After is a floor).
+    `gone` (410): polled again after a day at the soonest, whatever the backoff says."""
     streak = state.error_streak + 1
     base = state.interval_s or feed.interval_s
     wait = backoff_interval(streak, base_interval_s=base, cap_s=settings.max_backoff_s, retry_after_s=retry_after_s)
+    if gone:
+        wait = max(wait, GONE_RETRY_S)
     return state.model_copy(
         update={
+            "gone_since": (state.gone_since or now) if gone else None,
             "error_streak": streak,
             "last_error": redact(f"{reason}: {detail}")[:500],
             "last_error_class": failure_class,

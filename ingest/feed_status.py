@@ -34,6 +34,8 @@ def feed_statuses(settings: Settings, feeds: Iterable[tuple[FeedSettings, str]])
                     "error_streak": state.error_streak,
                     "last_error_class": state.last_error_class,
                     "last_error": state.last_error,
+                    "moved_to": redact(state.moved_to) if state.moved_to else None,
+                    "gone_since": _iso(state.gone_since) if state.gone_since is not None else None,
                 }
             )
         return rows

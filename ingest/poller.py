@@ -136,7 +136,7 @@ class Poller:
 
     def _count_statuses(self, owned: list[FeedSettings]) -> None:
         """The feeds gauge: how many of this replica's feeds are ok, failing or never polled."""
-        counts = dict.fromkeys(("ok", "failing", "never_polled"), 0)
+        counts = dict.fromkeys(("ok", "failing", "gone", "never_polled"), 0)
         for feed in owned:
             counts[self.feed_state(feed).status] += 1
         for status, count in counts.items():
@@ -228,7 +228,9 @@ class Poller:
         try:
             with self._metrics.fetch_seconds.labels("feed").time():
                 answer = self._fetcher.fetch(
-                    feed.url, validators=Validators(state.etag, state.last_modified), accept=FEED_ACCEPT
+                    state.url_to_poll(feed.url),
+                    validators=Validators(state.etag, state.last_modified),
+                    accept=FEED_ACCEPT,
                 )
         except FetchError as error:
             return Fetched(feed, state, now, error=error)

@@ -243,3 +243,9 @@ def test_entries_without_id_or_link_are_known_by_their_content_and_empty_ones_ar
     again = parse_feed(body, url="https://a.example/feed.xml", content_type=None, declared_language=None)
     assert [item.entry.id for item in again.entries] == ids  # the same content, the same identity
     assert parsed.empty_entries == 2
+
+
+def test_an_undeclared_encoding_is_detected_not_read_as_mojibake(fixtures: Path) -> None:
+    feed = parse(fixtures / "feeds" / "koi8r-undeclared.xml")
+    assert feed.title == "Новости дня"
+    assert feed.entries[0].entry.title == "Как пережить новогоднюю ночь без потерь"

@@ -11,6 +11,7 @@ from lxml import html as lxml_html
 from lxml.etree import ParserError
 from trafilatura.settings import Document
 
+from processors.authors import clean_authors
 from processors.errors import EmptyText, NotHtml
 from processors.language import primary_language_tag
 
@@ -134,7 +135,7 @@ def _clean(value: str | None) -> str | None:
 
 
 def _split_authors(author: str | None) -> list[str]:
-    return [name.strip() for name in (author or "").split(";") if name.strip()]
+    return clean_authors(name for name in (author or "").split(";"))
 
 
 def _parse_day(value: str | None) -> datetime | None:

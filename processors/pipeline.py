@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from processors.agency import find_agency
+from processors.authors import clean_authors
 from processors.dedupe import Document, NewStory, Repeat, Revision, StoryIndex, state_updates
 from processors.errors import Interrupted, Rejected
 from processors.extract import ExtractedArticle, extract_article
@@ -63,7 +64,7 @@ def extract_document(
     )
     language = detector.detect(text, declared=[extracted.declared_language, raw.content_language, raw.entry.language])
     prints = fingerprint(text)
-    authors = raw.entry.authors or extracted.authors
+    authors = clean_authors(raw.entry.authors) or extracted.authors
     return ExtractedDocument(
         feed=raw.feed,
         entry=raw.entry,

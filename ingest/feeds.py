@@ -11,6 +11,7 @@ import hashlib
 import io
 import re
 from datetime import UTC, datetime
+from html.entities import name2codepoint
 from typing import Any
 
 import feedparser
@@ -23,11 +24,66 @@ from processors.language import primary_language_tag
 from processors.records import FeedEntry
 from processors.untrusted import is_web_url, safe_urljoin
 
-# Feeds never need to declare entities; a document that does is an entity-expansion attack (billion laughs,
-# quadratic blowup), which feedparser's loose parser would happily expand.
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+# The prolog before the root element: the XML declaration, processing instructions, comments, white space.
+_PROLOG_ITEM = re.compile(rb"\s*(?:<\?.*?\?>|<!--.*?-->)", re.DOTALL)
+_NAMED_REFERENCE = re.compile(rb"&([A-Za-z][A-Za-z0-9]{1,31});")
+_XML_NAMES = {b"amp", b"lt", b"gt", b"quot", b"apos"}
 # Character references; feedparser's loose parser encodes what they name and raises on a lone surrogate.
 _CHAR_REFERENCE = re.compile(rb"&#(?:[xX]([0-9a-fA-F]{1,8})|([0-9]{1,10}));")
+
+
+def _neutralised(body: bytes) -> bytes:
+    """The document without its DTD, HTML named entities written as the characters they name.
+
+    Feeds need no DTD, and a DTD is how entity attacks come (billion laughs, quadratic blowup, XXE's external
+    entities); but real feeds carry harmless ones (`<!ENTITY nbsp "&#160;">`, the `%HTMLlat1;` DOCTYPE of older RDF
+    feeds). So the DOCTYPE is dropped, whatever it declares (nothing is then expanded or loaded), and `&nbsp;`,
+    `&eacute;` and the other HTML names become numeric references, which every XML parser reads. A reference to an
+    entity only the dropped DTD declared stays unexpanded text. `<!ENTITY` inside CDATA or a comment is just text.
+    """
+    return _html_names_as_numbers(_without_doctype(body))
+
+
+def _without_doctype(body: bytes) -> bytes:
+    position = 3 if body.startswith(b"\xef\xbb\xbf") else 0
+    while (item := _PROLOG_ITEM.match(body, position)) is not None:
+        position = item.end()
+    while position < len(body) and body[position : position + 1].isspace():
+        position += 1
+    if body[position : position + 9].upper() != b"<!DOCTYPE":
+        return body
+    return body[:position] + body[_declaration_end(body, position + 9) :]
+
+
+def _declaration_end(body: bytes, position: int) -> int:
+    """Where the DOCTYPE that starts before `position` ends: its `>` outside quotes and its internal subset."""
+    in_subset, quote = False, 0
+    while position < len(body):
+        byte = body[position]
+        if quote:
+            quote = 0 if byte == quote else quote
+        elif body.startswith(b"<!--", position):
+            end = body.find(b"-->", position + 4)
+            position = len(body) if end < 0 else end + 2
+        elif byte in b"\"'":
+            quote = byte
+        elif byte == ord("["):
+            in_subset = True
+        elif byte == ord("]"):
+            in_subset = False
+        elif byte == ord(">") and not in_subset:
+            return position + 1
+        position += 1
+    return len(body)
+
+
+def _html_names_as_numbers(body: bytes) -> bytes:
+    def replace(match: re.Match[bytes]) -> bytes:
+        name = match.group(1)
+        code = None if name in _XML_NAMES else name2codepoint.get(name.decode("ascii"))
+        return b"&#%d;" % code if code is not None else match.group(0)
+
+    return _NAMED_REFERENCE.sub(replace, body) if b"&" in body else body
 
 
 def _without_impossible_characters(body: bytes) -> bytes:
@@ -55,8 +111,7 @@ def parse_feed(
     """
     if not isinstance(body, bytes):
         raise TypeError("parse_feed takes the document's bytes")
-    if _ENTITY_DECLARATION.search(body):
-        raise FeedParseError("the document declares XML entities, which feeds never need")
+    body = _neutralised(body)
     if looks_like_json_feed(body):
         return parse_json_feed(body, url=url, declared_language=declared_language)
     if sitemap_kind(body):
@@ -69,6 +124,8 @@ def parse_feed(
     document = io.BytesIO(_without_impossible_characters(body))
     parsed = feedparser.parse(document, response_headers=headers, sanitize_html=True)
     if parsed.get("bozo") and not parsed.entries:
+        if parsed.feed.get("title"):
+            raise FeedParseError(f"a feed with no readable entries: {parsed.get('bozo_exception')!s:.200}")
         raise FeedParseError(f"not a readable feed: {parsed.get('bozo_exception')!s:.200}")
     if not parsed.get("version") and not parsed.entries:
         raise FeedParseError("not a feed (no RSS, Atom or RDF root)")

@@ -25,9 +25,11 @@ class Hostile(ScriptedHandler):
     def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
         routes = {
-            "/feeds/xxe.xml": lambda: self._file(HOSTILE / "xxe.xml", "application/rss+xml"),
-            "/feeds/quadratic-blowup.xml": lambda: self._file(HOSTILE / "quadratic-blowup.xml", "application/rss+xml"),
-            "/feeds/billion-laughs.xml": lambda: self._file(FEEDS / "billion-laughs.xml", "application/rss+xml"),
+            "/feeds/xxe.xml": lambda: self._file(HOSTILE / "xxe.xml", "application/rss+xml", base),
+            "/feeds/quadratic-blowup.xml": lambda: self._file(
+                HOSTILE / "quadratic-blowup.xml", "application/rss+xml", base
+            ),
+            "/feeds/billion-laughs.xml": lambda: self._file(FEEDS / "billion-laughs.xml", "application/rss+xml", base),
             "/feeds/truncated.xml": lambda: self._file(HOSTILE / "truncated.xml", "application/rss+xml", base),
             "/feeds/pages.xml": lambda: self._file(HOSTILE / "pages-feed.xml", "application/rss+xml", base),
             "/feeds/huge-attribute.xml": lambda: self._send(
@@ -112,9 +114,10 @@ def hostile() -> Iterator[str]:
 
 FEED_CASES = {
     # feed name: (path, the reason logged for the feed (None: polled fine), whether a dead letter carries the body)
-    "xxe": ("/feeds/xxe.xml", "FeedParseError", True),
-    "quadratic": ("/feeds/quadratic-blowup.xml", "FeedParseError", True),
-    "laughs": ("/feeds/billion-laughs.xml", "FeedParseError", True),
+    # Entity attacks: the DTD is dropped, nothing is expanded or loaded; the feeds are read (their pages are 404).
+    "xxe": ("/feeds/xxe.xml", None, False),
+    "quadratic": ("/feeds/quadratic-blowup.xml", None, False),
+    "laughs": ("/feeds/billion-laughs.xml", None, False),
     "huge-attribute": ("/feeds/huge-attribute.xml", None, False),  # within max_bytes: parsed, no entries
     "server-error": ("/feeds/error-500", "HttpStatusError", False),
     "rate-limited": ("/feeds/busy-429", "HttpStatusError", False),
@@ -131,6 +134,9 @@ PAGE_CASES = {
     "p-internal": ("fetch", "Refused"),
     "p-redirect": ("fetch", "Refused"),
     "p-loop": ("fetch", "TooManyRedirects"),
+    "x-xxe": ("fetch", "HttpStatusError"),
+    "x-quadratic": ("fetch", "HttpStatusError"),
+    "x-laughs": ("fetch", "HttpStatusError"),
 }
 
 
@@ -157,7 +163,7 @@ def test_hostile_feeds_and_pages(tmp_path: Path, app_id: str, hostile: str) -> N
     failed = {e["feed"]: e["reason"] for e in events if e["event"] == "feed poll failed"}
     assert failed == {name: reason for name, (_, reason, _) in FEED_CASES.items() if reason}
     polled = {e["feed"] for e in events if e["event"] == "feed polled"}
-    assert polled == {"huge-attribute", "hostile-pages", "truncated"}
+    assert polled == {"huge-attribute", "hostile-pages", "truncated", "xxe", "quadratic", "laughs"}
     names = topics(app_id)
     records = read_topic(names["dlq"])
     letters = validate(records, "dead-letter")
@@ -169,6 +175,14 @@ def test_hostile_feeds_and_pages(tmp_path: Path, app_id: str, hostile: str) -> N
         if letter["stage"] != "parse"
     }
     assert page_letters == PAGE_CASES
+    # Nothing was expanded or loaded: the entries' titles are the references as written.
+    titles = {
+        json.loads(letter["payload"])["id"]: json.loads(letter["payload"])["title"]
+        for letter in letters
+        if letter["stage"] != "parse" and _entry_id(letter["payload"]).startswith("x-")
+    }
+    assert titles["x-xxe"] == "&xxe;" and titles["x-laughs"] == "&lol3;"
+    assert set(titles["x-quadratic"].replace("&a;", "")) == set()
 
     articles = validate(read_topic(names["articles"]), "article")
     (charset,) = [a for a in articles if a["title"] == "Lying charset"]

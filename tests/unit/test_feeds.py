@@ -72,9 +72,33 @@ def test_fingerprint_changes_with_the_entry(demo_site: Path) -> None:
     assert before[1].fingerprint == after[1].fingerprint
 
 
-def test_entity_declarations_are_refused_before_parsing(fixtures: Path) -> None:
-    with pytest.raises(FeedParseError, match="entities"):
-        parse(fixtures / "feeds" / "billion-laughs.xml")
+def test_entity_attacks_are_neutralised_the_dtd_dropped_nothing_expanded(fixtures: Path) -> None:
+    feed = parse(fixtures / "feeds" / "billion-laughs.xml")
+    assert feed.title == "&lol3;" and [item.entry.title for item in feed.entries] == ["&lol3;"]
+
+
+def test_harmless_entity_declarations_and_html_names_are_read() -> None:
+    declared = (
+        b"<?xml version='1.0'?><!DOCTYPE rss [<!ENTITY nbsp '&#160;'>]><rss version='2.0'><channel><title>A&nbsp;B"
+        b"</title><item><title>caf&eacute;</title><guid>1</guid></item></channel></rss>"
+    )
+    feed = parse_feed(declared, url="https://f.example/", content_type=None, declared_language=None)
+    assert feed.title == "A\xa0B" and feed.entries[0].entry.title == "café"
+    rdf = (
+        b"<?xml version='1.0'?><!DOCTYPE rdf:RDF [<!ENTITY % HTMLlat1 PUBLIC '-//W3C//ENTITIES Latin 1 for XHTML//EN'"
+        b" 'http://www.w3.org/TR/xhtml1/DTD/xhtml-lat1.ent'> %HTMLlat1;]>"
+        b"<rdf:RDF xmlns:rdf='http://www.w3.org/1999/02/22-rdf-syntax-ns#' xmlns='http://purl.org/rss/1.0/'>"
+        b"<channel rdf:about='x'><title>T&uuml;r</title></channel><item rdf:about='https://a.example/1'>"
+        b"<title>&Auml;rger</title><link>https://a.example/1</link></item></rdf:RDF>"
+    )
+    feed = parse_feed(rdf, url="https://f.example/", content_type=None, declared_language=None)
+    assert feed.title == "Tür" and feed.entries[0].entry.title == "Ärger"
+    in_cdata = (
+        b"<rss version='2.0'><channel><title>t</title><item><title>x</title><guid>1</guid><description>"
+        b"<![CDATA[<p>Write <!ENTITY x 'y'> to declare one</p>]]></description></item></channel></rss>"
+    )
+    feed = parse_feed(in_cdata, url="https://f.example/", content_type=None, declared_language=None)
+    assert "ENTITY" in (feed.entries[0].entry.summary or "")
 
 
 @pytest.mark.parametrize("body", [b"", b"\x00\xff\xfe garbage", b"<html><body>login</body></html>", b"{}"])
@@ -202,11 +226,15 @@ def test_hostile_sitemaps_give_entries_or_a_parse_error(urls: list[tuple[str, st
         return
 
 
-def test_an_entity_declaration_past_the_first_64_kib_is_refused_too() -> None:
+def test_a_dtd_past_the_first_64_kib_is_dropped_too() -> None:
     padding = b"<!-- " + b"x" * 70_000 + b" -->"
-    body = b"<?xml version='1.0'?>" + padding + b"<!DOCTYPE rss [<!ENTITY a 'aaaaaaaaaa'>]><rss version='2.0'/>"
-    with pytest.raises(FeedParseError, match="entities"):
-        parse_feed(body, url="https://feeds.example/rss", content_type=None, declared_language=None)
+    entity = b"<!ENTITY a '" + b"A" * 10_000 + b"'>"
+    body = (
+        b"<?xml version='1.0'?>" + padding + b"<!DOCTYPE rss [" + entity + b"]><rss version='2.0'><channel>"
+        b"<title>t</title><item><title>" + b"&a;" * 1000 + b"</title><guid>1</guid></item></channel></rss>"
+    )
+    feed = parse_feed(body, url="https://feeds.example/rss", content_type=None, declared_language=None)
+    assert "A" not in (feed.entries[0].entry.title or "")
 
 
 def test_ids_that_are_not_urls_are_never_taken_for_pages() -> None:

@@ -103,6 +103,12 @@ class Metrics:
             ["reason"],
             registry=r,
         )
+        self.interstitials = Counter(
+            "news_ingest_interstitials",
+            "Pages that were a bot wall, captcha, consent screen or paywall stub (the host is held), per domain.",
+            ["domain"],
+            registry=r,
+        )
         self._domains: set[str] = set()
         self.state_entries = Gauge(
             "news_ingest_state_entries", "Entries held in a restored state table.", ["table"], registry=r

@@ -14,10 +14,11 @@ from trafilatura.utils import decode_file
 
 from ingest.http import FetchError, FetchResult
 from ingest.metrics import Metrics
-from ingest.politeness import HostOnHold, PoliteFetcher
+from ingest.politeness import HostOnHold, Interstitial, PoliteFetcher
 from processors.identity import identity_keys
+from processors.interstitials import interstitial_phrase, visible_text
 from processors.records import FeedEntry, FeedRef, RawDocument
-from processors.untrusted import clean_text
+from processors.untrusted import clean_text, hostname
 
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 _CHARSET = re.compile(r"charset=([^;]+)", re.IGNORECASE)
@@ -33,7 +34,10 @@ def entry_key(feed_url: str, entry: FeedEntry) -> str:
 def fetch_page_document(
     fetcher: PoliteFetcher, metrics: Metrics, ref: FeedRef, entry: FeedEntry, fetched_at: datetime
 ) -> RawDocument:
-    """Fetch the entry's article page as a raw document; raise FetchError (counted) when it cannot be had."""
+    """Fetch the entry's article page as a raw document; raise FetchError (counted) when it cannot be had.
+
+    A page that is an interstitial (`processors.interstitials`) is no document: `Interstitial` holds its host and
+    the entry is asked for again after the hold; it never becomes a story."""
     if not entry.url:
         raise ValueError("an entry without a link has no page to fetch")
     try:
@@ -44,12 +48,19 @@ def fetch_page_document(
     except FetchError as error:
         metrics.fetch_errors.labels("page", error.reason).inc()
         raise
+    text = decode_page(page)
+    why = interstitial_phrase(text)
+    if why is None and fetcher.repeated_text(page.url, visible_text(text)):
+        why = "the same short text from several of its pages"
+    if why is not None:
+        metrics.interstitials.labels(metrics.domain(hostname(page.url) or "unknown")).inc()
+        raise Interstitial(page.url, fetcher.hold(page.url), why)
     return RawDocument(
         feed=ref,
         entry=entry,
         source="page",
         url=page.url,
-        html=decode_page(page),
+        html=text,
         content_type=page.content_type,
         content_language=page.content_language,
         fetched_at=fetched_at,

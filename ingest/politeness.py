@@ -28,6 +28,7 @@ from urllib.robotparser import RobotFileParser
 
 from ingest.config import Settings
 from ingest.http import Fetcher, FetchError, FetchResult, HttpStatusError, Refused, Validators
+from processors.interstitials import RepeatedText
 from processors.untrusted import ascii_int, hostname, redact
 
 SLOW_ANSWER_S = 5.0
@@ -46,6 +47,17 @@ class HostOnHold(FetchError):
 
     def __init__(self, host: str, wait_s: float) -> None:
         super().__init__(f"{host} is on hold for {wait_s:.0f} s after a 429/503")
+        self.wait_s = wait_s
+
+
+class Interstitial(HostOnHold):
+    """The page is a bot wall, a captcha, a consent screen or a paywall stub, not the article: its host is held
+    (30 s doubled per wall in a row, at most an hour) and the page is asked for again after the hold."""
+
+    kind = "interstitial"
+
+    def __init__(self, url: str, wait_s: float, why: str) -> None:
+        FetchError.__init__(self, f"{url} is an interstitial ({why}); its host waits {wait_s:.0f} s")
         self.wait_s = wait_s
 
 
@@ -97,6 +109,7 @@ class PoliteFetcher:
         self._hosts: dict[str, _Host] = {}
         self._hosts_lock = Lock()
         self._robots: dict[str, _Robots] = {}
+        self._repeated = RepeatedText()
 
     def fetch(self, url: str, *, validators: Validators | None = None, accept: str = "*/*") -> FetchResult:
         """GET `url` in its host's turn; raise HostOnHold without sending while the host asked us to wait."""
@@ -131,6 +144,19 @@ class PoliteFetcher:
             # The host is busy, the page is not at fault: the feed's poll waits for the host instead.
             host = self._host(url)
             raise HostOnHold(host_name(url), max(0.0, host.hold_until - self._clock())) from error
+
+    def repeated_text(self, url: str, text: str) -> bool:
+        """True once the same short page text has come from several URLs of `url`'s host (an interstitial)."""
+        with self._hosts_lock:
+            return self._repeated.is_repeated(host_name(url), url, text)
+
+    def hold(self, url: str) -> float:
+        """Hold `url`'s host as after a 429 without Retry-After (doubling per hold in a row); return the wait."""
+        host = self._host(url)
+        host.refusals += 1
+        wait = float(min(FIRST_HOLD_S * 2 ** (host.refusals - 1), MAX_HOLD_S))
+        host.hold_until = self._clock() + wait
+        return wait
 
     def post_form(self, url: str, fields: Mapping[str, str]) -> int:
         """A form POST (WebSub subscriptions): rare, so only the HTTP limits apply."""

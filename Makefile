@@ -13,7 +13,7 @@ TOOLS := .local/bin
 HELM_MODULE := helm.sh/helm/v3/cmd/helm@v3.22.0
 PROMTOOL_MODULE := github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
-.PHONY: help install bench bench-dedupe tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
+.PHONY: help install bench bench-dedupe conformance tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -78,6 +78,10 @@ bench: $(INSTALLED) kafka-up ## run the benchmarks (10 to 13 minutes here); writ
 
 bench-dedupe: $(INSTALLED) kafka-up ## story identity: precision/recall on 1,200 labelled pairs, index memory and lookups at 100k/1M, restore rate
 	$(BIN)/python -m bench.dedupe_run
+
+CORPORA ?= ../shared/corpora
+conformance: $(INSTALLED) ## real feeds (feedparser's suite, feed-rs's fixtures) and pages (CORPORA=../shared/corpora) through our parse path; writes docs/conformance.md
+	$(BIN)/python -m bench.conformance --corpora $(CORPORA)
 
 fix: $(INSTALLED) ## apply ruff's fixes and formatting (changes files)
 	$(BIN)/ruff check --fix .

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Any, cast
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, ValidatorFunctionWrapHandler, field_validator
 
 from ingest.feed_model import FeedParseError, ParsedEntry, ParsedFeed, parsed_entry
 from processors.language import primary_language_tag
@@ -26,7 +27,7 @@ class _Author(BaseModel):
 
 class _Item(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    id: str | int
+    id: str | int | None = None  # required by the spec, left out by real feeds: the item's URL stands in
     url: str | None = None
     external_url: str | None = None
     title: str | None = None
@@ -35,6 +36,16 @@ class _Item(BaseModel):
     summary: str | None = None
     date_published: datetime | None = None
     date_modified: datetime | None = None
+
+    @field_validator("date_published", "date_modified", mode="wrap")
+    @classmethod
+    def _lenient_date(cls, value: Any, handler: ValidatorFunctionWrapHandler) -> datetime | None:
+        """A date that is not RFC 3339 (real feeds write all kinds) is no date, not a refused feed."""
+        try:
+            return cast(datetime | None, handler(value))
+        except ValidationError:
+            return None
+
     author: _Author | None = None  # version 1
     authors: list[_Author] = []  # version 1.1
     language: str | None = None
@@ -45,7 +56,7 @@ class _Feed(BaseModel):
     version: str
     title: str | None = None
     language: str | None = None
-    items: list[_Item]
+    items: list[dict[str, Any]]
 
 
 def looks_like_json_feed(body: bytes) -> bool:
@@ -61,11 +72,17 @@ def parse_json_feed(body: bytes, *, url: str, declared_language: str | None) -> 
         raise FeedParseError(f"not a JSON Feed (version {feed.version!r:.80})")
     feed_language = declared_language or primary_language_tag(feed.language)
     entries: dict[str, ParsedEntry] = {}
-    for item in feed.items:
-        entry_id = str(item.id).strip()
-        if not entry_id or entry_id in entries:
+    unreadable = 0
+    for fields in feed.items:
+        try:
+            item = _Item.model_validate(fields)
+        except ValidationError:
+            unreadable += 1  # one bad item costs only itself
             continue
         link = item.url or item.external_url
+        entry_id = str(item.id).strip() if item.id is not None else (link or "").strip()
+        if not entry_id or entry_id in entries:
+            continue
         authors = [a.name.strip() for a in [*item.authors, *([item.author] if item.author else [])] if a.name]
         content = item.content_html or (f"<p>{_escape(item.content_text)}</p>" if item.content_text else None)
         entry = FeedEntry(
@@ -79,7 +96,9 @@ def parse_json_feed(body: bytes, *, url: str, declared_language: str | None) -> 
             language=primary_language_tag(item.language) or feed_language,
         )
         entries[entry_id] = parsed_entry(entry, content)
-    return ParsedFeed(title=feed.title, language=feed_language, entries=list(entries.values()))
+    return ParsedFeed(
+        title=feed.title, language=feed_language, entries=list(entries.values()), empty_entries=unreadable
+    )
 
 
 def _web_link(base: str, link: str | None) -> str | None:

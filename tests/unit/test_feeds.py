@@ -277,3 +277,33 @@ def test_an_undeclared_encoding_is_detected_not_read_as_mojibake(fixtures: Path)
     feed = parse(fixtures / "feeds" / "koi8r-undeclared.xml")
     assert feed.title == "Новости дня"
     assert feed.entries[0].entry.title == "Как пережить новогоднюю ночь без потерь"
+
+
+def test_json_feed_items_without_an_id_are_known_by_their_url() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [{"url": "https://j.example/a", "title": "A"}, {"id": "b", "url": "https://j.example/b"}],
+        }
+    ).encode()
+    feed = parse_feed(body, url="https://j.example/feed.json", content_type=None, declared_language=None)
+    assert [(item.entry.id, item.entry.url) for item in feed.entries] == [
+        ("https://j.example/a", "https://j.example/a"),
+        ("b", "https://j.example/b"),
+    ]
+
+
+def test_one_bad_json_feed_item_costs_only_itself() -> None:
+    body = json.dumps(
+        {
+            "version": "https://jsonfeed.org/version/1.1",
+            "items": [
+                {"id": "a", "url": "https://j.example/a", "date_published": "Tue, 15 Nov 2022 23:38:00 +0100"},
+                {"id": {"not": "an id"}},
+                {"id": "c", "url": "https://j.example/c", "date_published": "2022-11-15T23:38:00Z"},
+            ],
+        }
+    ).encode()
+    feed = parse_feed(body, url="https://j.example/feed.json", content_type=None, declared_language=None)
+    assert [item.entry.id for item in feed.entries] == ["a", "c"] and feed.empty_entries == 1
+    assert feed.entries[0].entry.published_at is None and feed.entries[1].entry.published_at is not None

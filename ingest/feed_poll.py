@@ -17,7 +17,7 @@ from threading import Event
 from ingest.checkpoint import Output
 from ingest.config import FeedSettings, Settings
 from ingest.feed_model import ParsedEntry, ParsedFeed
-from ingest.feed_state import FeedState, answered, deferred, failed, only_current, with_seen
+from ingest.feed_state import FeedState, answered, deferred, failed, feed_key, only_current, with_seen
 from ingest.http import FetchError, FetchResult, HttpStatusError
 from ingest.metrics import Metrics
 from ingest.pages import as_page, entry_key, fetch_page_document
@@ -62,7 +62,6 @@ class Result:
     """How the poll ended (filled in as the stages are produced)."""
 
     outcome: str = "unknown"
-    stages: int = 0
     held: list[HostOnHold] = field(default_factory=list)
 
 
@@ -119,7 +118,9 @@ class FeedPoll:
             return
         if fetched.parse_error is not None:
             bad = fetched.parse_error
-            letter = Output(feed.url, dead_letter=self.dead_letter(feed, bad.reason, str(bad), "parse", answer.body))
+            letter = Output(
+                feed_key(feed.url), dead_letter=self.dead_letter(feed, bad.reason, str(bad), "parse", answer.body)
+            )
             yield self.failure(feed, state, now, bad, letter=letter, failure_class="parse")
             result.outcome = bad.reason
             return

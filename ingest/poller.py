@@ -290,7 +290,7 @@ class Poller:
         current = FeedState.model_validate(state) if state else fetched.state
         payload = fetched.answer.body if fetched.answer is not None else b""
         letter = Output(
-            feed.url,
+            feed_key(feed.url),
             dead_letter=self._feed_poll.dead_letter(feed, wrapped.reason, str(wrapped), "fetch", payload),
         )
         result.outcome = wrapped.reason

@@ -37,11 +37,6 @@ class Unexpected(NewsIngestError):
         super().__init__(f"{type(error).__name__}: {str(error)[:300]}")
         self.error_class = type(error).__name__
 
-    @classmethod
-    def wrap(cls, error: BaseException) -> NewsIngestError:
-        """`error` itself when it is one of ours, else it wrapped."""
-        return error if isinstance(error, NewsIngestError) else cls(error)
-
 
 class Interrupted(NewsIngestError):
     """The worker is stopping: the work under way is not a failure of its input, and is done again after restart."""

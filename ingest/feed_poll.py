@@ -175,7 +175,7 @@ class FeedPoll:
             seen = with_seen(seen, done)
             yield PollStage(outputs, state.model_copy(update={"seen": seen}))
         if parsed.hub_url:
-            state = self._websub_lease(feed, state, now, parsed.hub_url, parsed.self_url or feed.url)
+            state = self._websub_lease(feed, state, now, parsed.hub_url, parsed.self_url or feed_key(feed.url))
         dates = [item.entry.published_at.timestamp() for item in entries if item.entry.published_at]
         changes: dict[str, object] = {
             "seen": only_current(seen, {item.entry.id for item in entries}),
@@ -337,7 +337,7 @@ class FeedPoll:
         if not settings.enabled or (state.websub_hub == hub and not lease_due(state.websub_lease_until, now)):
             return state
         try:
-            subscribe(self._fetcher, settings, hub_url=hub, topic_url=topic, feed_url=feed.url)
+            subscribe(self._fetcher, settings, hub_url=hub, topic_url=topic, feed_url=feed_key(feed.url))
         except FetchError as error:
             log.warning(
                 "websub subscription refused", extra={"feed": feed.name, "hub": redact(hub), "reason": error.reason}

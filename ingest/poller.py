@@ -107,7 +107,10 @@ class Poller:
         self._health.set_ready("poller", assignment.holds_partitions)
         now = self._clock()
         nudged = assignment.take_nudges()  # a WebSub hub said these changed: now, whatever their schedule
-        due = [feed for feed in self._feeds(assignment) if self._next_poll_at(feed) <= now or feed.url in nudged]
+        # Callbacks name a feed by its key (credentials in its URL are never given to a hub).
+        due = [
+            feed for feed in self._feeds(assignment) if self._next_poll_at(feed) <= now or feed_key(feed.url) in nudged
+        ]
         polled = False
         for start in range(0, len(due), _FEEDS_PER_ROUND):
             if self._stop.is_set():

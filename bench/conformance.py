@@ -175,10 +175,10 @@ def article_pages(folder: Path) -> dict[str, Any]:
 
     import trafilatura
 
+    from bench.processor_bench import raw_documents, remember
     from processors.dedupe import StoryIndex
     from processors.language import LanguageDetector
     from processors.pipeline import Publish, decide_document, extract_document
-    from processors.records import FeedEntry, FeedRef, RawDocument
 
     truth = json.loads((folder / "ground-truth.json").read_text(encoding="utf-8"))
     detector = LanguageDetector()
@@ -194,18 +194,7 @@ def article_pages(folder: Path) -> dict[str, Any]:
         html = html_bytes.decode("utf-8", "replace")
         url = expected["url"]
         alone.append(_f1(trafilatura.extract(html_bytes, url=url, with_metadata=True) or "", expected["articleBody"]))
-        raw = RawDocument(
-            feed=FeedRef(name="aeb", url="https://aeb.example/feed"),
-            entry=FeedEntry(
-                id=url, url=url, title=None, summary=None, authors=[], published_at=None, updated_at=None, language=None
-            ),
-            source="backfill",
-            url=url,
-            html=html,
-            content_type="text/html",
-            content_language=None,
-            fetched_at=now,
-        )
+        (raw,) = raw_documents([(url, html)])
         try:
             document = extract_document(raw, detector=detector)
         except NewsIngestError as error:
@@ -214,7 +203,7 @@ def article_pages(folder: Path) -> dict[str, Any]:
             continue
         ours.append(_f1(document.text, expected["articleBody"]))
         outcome = decide_document(document, index=index, now=now)
-        table.update(outcome.state_updates)
+        remember(table, index, outcome.state_updates)  # as the state table does: the indexes learn each story
         article = outcome.article if isinstance(outcome, Publish) else None
         if article is None or article.version > 1 or article.duplicate_of or article.translation_of:
             links.append(

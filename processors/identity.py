@@ -8,9 +8,11 @@ import json
 import re
 import unicodedata
 from importlib import resources
-from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import courlan
+
+from processors.untrusted import web_url_parts
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -38,7 +40,7 @@ def normalize_url(url: str | None) -> str | None:
     None for anything that is not an absolute http(s) URL, so junk never becomes an identity. Cached: the same URLs
     come back all the time.
     """
-    parts = _parts(url)
+    parts = web_url_parts(url)
     if parts is None:
         return None
     pairs = sorted(
@@ -61,7 +63,7 @@ def legacy_normalized_url(url: str | None) -> str | None:
     """The form releases before this one gave `url` (courlan's strict mode), when it still names only this article:
     it dropped every parameter it did not know, and a key that lost one could name another article too. Stories
     stored under the old keys stay recognised through it for the length of the dedupe window."""
-    parts = _parts(url)
+    parts = web_url_parts(url)
     legacy = _strict_courlan(url)
     if parts is None or legacy is None:
         return None
@@ -71,27 +73,15 @@ def legacy_normalized_url(url: str | None) -> str | None:
     return legacy if identifying <= kept else None
 
 
+@functools.lru_cache(maxsize=16384)
 def _strict_courlan(url: str | None) -> str | None:
-    """What releases before this one made of any URL (courlan's strict mode)."""
-    if _parts(url) is None:
+    """What releases before this one made of any http(s) URL (courlan's strict mode)."""
+    if url is None or web_url_parts(url) is None:
         return None
     try:
-        return str(courlan.normalize_url((url or "").strip(), strict=True))
+        return str(courlan.normalize_url(url.strip(), strict=True))
     except ValueError:
         return None
-
-
-def _parts(url: str | None) -> SplitResult | None:
-    if not url:
-        return None
-    try:
-        parts = urlsplit(url.strip())
-        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-        return None
-    return parts
 
 
 def normalize_text(text: str) -> str:

@@ -8,7 +8,7 @@ surrogate decodes fine and fails only when serialised. Every such value goes thr
 from __future__ import annotations
 
 import re
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 _ASCII_INT = re.compile(r"[0-9]{1,18}")
 _SURROGATES = re.compile("[\ud800-\udfff]")
@@ -33,16 +33,22 @@ def safe_urljoin(base: str, link: str) -> str | None:
     return joined
 
 
+def web_url_parts(value: str | None) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host that urllib can take apart (surrounding space ignored),
+    else None."""
+    if not value:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  # raises ValueError for a port that is not a number
+    except ValueError:
+        return None
+    return parts if parts.scheme.lower() in ("http", "https") and parts.hostname else None
+
+
 def is_web_url(value: str | None) -> bool:
     """True for an absolute http(s) URL with a host that urllib can take apart."""
-    if not value:
-        return False
-    try:
-        parts = urlsplit(value)
-        parts.port  # noqa: B018
-    except ValueError:
-        return False
-    return parts.scheme in ("http", "https") and bool(parts.hostname)
+    return web_url_parts(value) is not None
 
 
 def hostname(url: str) -> str:

@@ -257,9 +257,7 @@ def _registry(args: argparse.Namespace) -> Iterator[FeedRegistry]:
     settings = _settings(args)
     if settings.kafka.create_topics:
         ensure_topics(settings)
-    producer = TransactionalProducer(
-        settings.kafka, f"{settings.app_id}.feeds-cli.{settings.instance_id}", origin=settings.app_id
-    )
+    producer = TransactionalProducer.of_role(settings, "feeds-cli")
     try:
         yield FeedRegistry(settings, producer)
     finally:

@@ -67,7 +67,7 @@ class Result:
 
 def feed_ref(feed: FeedSettings) -> FeedRef:
     """The feed as records name it: credentials in its URL are never written anywhere."""
-    return FeedRef(name=feed.name, url=redact(feed.url))
+    return FeedRef(name=feed.name, url=feed_key(feed.url))
 
 
 class FeedPoll:
@@ -217,9 +217,9 @@ class FeedPoll:
 
     def _document_for(self, feed: FeedSettings, item: ParsedEntry) -> Output:
         entry = item.entry
-        key = entry_key(feed_ref(feed).url, entry)
-        fetched_at = datetime.fromtimestamp(self._clock(), UTC)
         ref = feed_ref(feed)
+        key = entry_key(ref.url, entry)
+        fetched_at = datetime.fromtimestamp(self._clock(), UTC)
         # An entry without an http(s) link is published from what the feed says of it: there is no page to fetch.
         if item.content_text_length() >= self._settings.poller.full_text_min_chars or not is_web_url(entry.url):
             body = item.content_html or entry.summary

@@ -174,6 +174,12 @@ class TransactionalProducer:
         self._producer = self._connect()
         self._pending: list[Any] = []
 
+    @classmethod
+    def of_role(cls, settings: Settings, role: str) -> TransactionalProducer:
+        """The producer of one of this deployment's roles: id `<app_id>.<role>.<instance_id>` (the same after a
+        restart, so that it fences its previous instance), records stamped with the app_id."""
+        return cls(settings.kafka, f"{settings.app_id}.{role}.{settings.instance_id}", origin=settings.app_id)
+
     def _connect(self) -> KafkaProducer:
         settings = self._settings
         transactional_id = self.transactional_id

@@ -120,9 +120,7 @@ class Worker:
             )
             stack.callback(assignment.close)
         # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
-        producer = TransactionalProducer(
-            settings.kafka, f"{settings.app_id}.poller.{settings.instance_id}", origin=settings.app_id
-        )
+        producer = TransactionalProducer.of_role(settings, "poller")
         stack.callback(producer.close)
         state = StateTable(settings.kafka, settings.feed_state_topic)
         state.restore(progress=lambda: self.health.beat("poller"))
@@ -153,9 +151,7 @@ class Worker:
     def _websub_callbacks(self, stack: ExitStack) -> None:
         """The WebSub callback endpoint: deliveries become nudges for the feeds' owners."""
         settings = self.settings
-        producer = TransactionalProducer(
-            settings.kafka, f"{settings.app_id}.websub.{settings.instance_id}", origin=settings.app_id
-        )
+        producer = TransactionalProducer.of_role(settings, "websub")
         stack.callback(producer.close)
         server = CallbackServer(settings.websub, NudgeWriter(settings, producer).nudge).start()
         stack.callback(server.close)
@@ -308,9 +304,7 @@ def build_processor(
     stack.callback(extractor.close)
     steps: list[Step] = [Extraction(settings, LanguageDetector(), metrics, extractor)]
     # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
-    producer = TransactionalProducer(
-        settings.kafka, f"{settings.app_id}.processor.{settings.instance_id}", origin=settings.app_id
-    )
+    producer = TransactionalProducer.of_role(settings, "processor")
     stack.callback(producer.close)
     if not extract_only:
         state.watch(index)
@@ -340,9 +334,7 @@ def replay_dead_letters(
     with ExitStack() as stack:
         if settings.kafka.create_topics:
             ensure_topics(settings)
-        producer = TransactionalProducer(
-            settings.kafka, f"{settings.app_id}.dlq-replay.{settings.instance_id}", origin=settings.app_id
-        )
+        producer = TransactionalProducer.of_role(settings, "dlq-replay")
         stack.callback(producer.close)
         consumer = group_consumer(settings, [settings.topics.dlq], f"{settings.app_id}.dlq-replay")
         stack.callback(consumer.close)
@@ -368,9 +360,7 @@ def run_backfill(settings: Settings, sources: list[Source], *, chunk: int, progr
         if settings.kafka.create_topics:
             ensure_topics(settings)
         # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
-        producer = TransactionalProducer(
-            settings.kafka, f"{settings.app_id}.backfill.{settings.instance_id}", origin=settings.app_id
-        )
+        producer = TransactionalProducer.of_role(settings, "backfill")
         stack.callback(producer.close)
         state = StateTable(settings.kafka, settings.backfill_state_topic)
         state.restore()

@@ -65,8 +65,6 @@ class QuietHandler(BaseHTTPRequestHandler):
     # Headers and body are written separately: without TCP_NODELAY each answer waits ~40 ms for a delayed ACK.
     disable_nagle_algorithm = True
 
-    timeout = SOCKET_TIMEOUT_S
-
     def query(self) -> dict[str, str]:
         """The request's query parameters (the first of each name); none when the path cannot be read."""
         try:

@@ -16,7 +16,7 @@ from ingest.http import FetchError, FetchResult
 from ingest.metrics import Metrics
 from ingest.politeness import HostOnHold, Interstitial, PoliteFetcher
 from processors.identity import identity_keys
-from processors.interstitials import interstitial_phrase, visible_text
+from processors.interstitials import interstitial_reason
 from processors.records import FeedEntry, FeedRef, RawDocument
 from processors.untrusted import clean_text, hostname
 
@@ -49,9 +49,7 @@ def fetch_page_document(
         metrics.fetch_errors.labels("page", error.reason).inc()
         raise
     text = decode_page(page)
-    why = interstitial_phrase(text)
-    if why is None and fetcher.repeated_text(page.url, visible_text(text)):
-        why = "the same short text from several of its pages"
+    why = interstitial_reason(text, lambda short_text: fetcher.repeated_text(page.url, short_text))
     if why is not None:
         metrics.interstitials.labels(metrics.domain(hostname(page.url) or "unknown")).inc()
         raise Interstitial(page.url, fetcher.hold(page.url), why)

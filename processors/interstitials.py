@@ -9,11 +9,13 @@ import hashlib
 import json
 import re
 from collections import OrderedDict
+from collections.abc import Callable
 from importlib import resources
 
 _TABLE = json.loads(resources.files("processors").joinpath("data/interstitials.json").read_text("utf-8"))
 _PHRASES = tuple(phrase for key, phrases in _TABLE.items() if not key.startswith("_") for phrase in phrases)
-_TAGS = re.compile(r"<(script|style|noscript)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
+# Scripts and styles are not text; a <noscript> is ("Please enable JavaScript" is often there).
+_TAGS = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", re.IGNORECASE | re.DOTALL)
 _SPACE = re.compile(r"\s+")
 # Real articles have more text than this; walls and stubs rarely do.
 MAX_TEXT_CHARS = 1500
@@ -25,13 +27,18 @@ def visible_text(html: str) -> str:
     return _SPACE.sub(" ", _TAGS.sub(" ", html[:_LOOKED_AT_CHARS])).strip()
 
 
-def interstitial_phrase(html: str) -> str | None:
-    """The phrase that makes this page an interstitial, or None: a known phrase on a page with little text."""
-    head = html[:_LOOKED_AT_CHARS].casefold()
-    found = next((phrase for phrase in _PHRASES if phrase in head), None)
-    if found is None:
+def interstitial_reason(html: str, repeated: Callable[[str], bool]) -> str | None:
+    """Why this page is an interstitial, or None. Only a page with little text can be one (so a real article costs
+    one look at its text): then a known phrase says so, or `repeated(text)`, the same text from other URLs of the
+    site (`RepeatedText`)."""
+    text = visible_text(html)
+    if len(text) > MAX_TEXT_CHARS:
         return None
-    return found if len(visible_text(html)) <= MAX_TEXT_CHARS else None
+    lowered = text.casefold()
+    phrase = next((phrase for phrase in _PHRASES if phrase in lowered), None)
+    if phrase is not None:
+        return f"it says {phrase!r}"
+    return "the same short text from several of its pages" if text and repeated(text) else None
 
 
 class RepeatedText:

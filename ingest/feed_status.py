@@ -23,7 +23,7 @@ def feed_statuses(settings: Settings, feeds: Iterable[tuple[FeedSettings, str]])
             rows.append(
                 {
                     "name": feed.name,
-                    "url": redact(feed.url),
+                    "url": feed_key(feed.url),
                     "source": source,
                     "status": state.status,
                     "last_polled_at": _iso(state.last_polled_at),

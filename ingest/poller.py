@@ -250,7 +250,7 @@ class Poller:
         try:
             parsed = self._parser.run(
                 parse_feed,
-                bytes(answer.body),
+                answer.body,
                 url=answer.url,
                 content_type=answer.content_type,
                 declared_language=feed.language,

@@ -7,6 +7,7 @@ project reads the environment.
 
 from __future__ import annotations
 
+import itertools
 import os
 import re
 import socket
@@ -164,6 +165,54 @@ class PollerSettings(_Section):
         return self
 
 
+_DURATION = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)\s*$")
+_UNIT_S = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def _seconds(value: object) -> float:
+    """A duration: seconds as a number, or a string like "90s", "15m", "8h", "2d" (ASCII digits only)."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        return float(value)
+    match = _DURATION.match(value) if isinstance(value, str) and value.isascii() else None
+    if match is None:
+        raise ValueError(f"{value!r} is not a duration (seconds, or a number with s, m, h or d)")
+    return float(match.group(1)) * _UNIT_S[match.group(2)]
+
+
+class RevisitSettings(_Section):
+    """Article pages fetched again after they were published: an update only the page shows becomes a version."""
+
+    enabled: bool = Field(True, description="Revisit published article pages on the schedule below.")
+    schedule: list[float] = Field(
+        default_factory=lambda: [900.0, 3600.0, 10800.0, 28800.0, 86400.0, 172800.0],
+        description='When to fetch a page again, after it was first fetched (seconds, or "15m", "8h", "2d").',
+    )
+    max_pending: int = Field(
+        200_000, ge=1, description="Revisits one poller replica holds; past it the oldest are dropped (counted)."
+    )
+    max_per_host_per_hour: int = Field(
+        600, ge=1, description="Revisit requests to one host in an hour; past it a revisit is skipped (counted)."
+    )
+
+    @field_validator("schedule", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> list[float]:
+        if not isinstance(value, list):
+            raise ValueError("must be a list of durations")
+        return [_seconds(item) for item in value]
+
+    @field_validator("schedule")
+    @classmethod
+    def _increasing(cls, schedule: list[float]) -> list[float]:
+        if not 1 <= len(schedule) <= 50:
+            raise ValueError("must have between 1 and 50 steps")
+        if any(step <= 0 for step in schedule) or any(b <= a for a, b in itertools.pairwise(schedule)):
+            raise ValueError("must be positive durations in increasing order")
+        return schedule
+
+
 class ProcessorSettings(_Section):
     batch_size: int = Field(50, ge=1, description="Records per transaction.")
     poll_timeout_ms: int = Field(1000, ge=10)
@@ -247,6 +296,7 @@ class Settings(BaseSettings):
     server: ServerSettings = ServerSettings()
     websub: WebSubSettings = WebSubSettings()
     dedupe: DedupeSettings = DedupeSettings()
+    revisits: RevisitSettings = RevisitSettings()
     feeds: list[FeedSettings] = Field(default_factory=list)
     feeds_opml: Path | None = None
 
@@ -291,6 +341,11 @@ class Settings(BaseSettings):
     def feed_registry_topic(self) -> str:
         """Its partitions are what the poller group divides: a feed belongs to the partition of its host."""
         return f"{self.app_id}.feeds"
+
+    @property
+    def revisit_topic(self) -> str:
+        """Pending revisits of article pages (compacted), on the partition of their feed's host, like the feed."""
+        return f"{self.app_id}.revisits"
 
     @property
     def backfill_state_topic(self) -> str:

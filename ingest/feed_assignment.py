@@ -101,6 +101,11 @@ class FeedAssignment:
         return [feed for partition, feed in self._registered.values() if partition in self._owned]
 
     @property
+    def partitions(self) -> frozenset[int]:
+        """The partitions the group gave this replica (of the registry, and of every topic partitioned like it)."""
+        return self._owned
+
+    @property
     def holds_partitions(self) -> bool:
         return bool(self._owned)
 

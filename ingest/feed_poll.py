@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from threading import Event
 
@@ -20,8 +20,9 @@ from ingest.feed_model import ParsedEntry, ParsedFeed
 from ingest.feed_state import FeedState, answered, deferred, failed, feed_key, only_current, with_seen
 from ingest.http import FetchError, FetchResult, HttpStatusError
 from ingest.metrics import Metrics
-from ingest.pages import as_page, entry_key, fetch_page_document
+from ingest.pages import as_page, entry_key, fetch_article_page, page_document
 from ingest.politeness import HostOnHold, PoliteFetcher
+from ingest.revisit_schedule import first_revisit
 from ingest.schedule import rate_from_times
 from ingest.websub import lease_due, subscribe
 from processors.errors import NewsIngestError
@@ -221,7 +222,11 @@ class FeedPoll:
         key = entry_key(ref.url, entry)
         fetched_at = datetime.fromtimestamp(self._clock(), UTC)
         # An entry without an http(s) link is published from what the feed says of it: there is no page to fetch.
-        if item.content_text_length() >= self._settings.poller.full_text_min_chars or not is_web_url(entry.url):
+        if (
+            item.content_text_length() >= self._settings.poller.full_text_min_chars
+            or entry.url is None
+            or not is_web_url(entry.url)
+        ):
             body = item.content_html or entry.summary
             if not body:
                 detail = "the entry has neither a link nor any content"
@@ -239,7 +244,8 @@ class FeedPoll:
             )
             return self._output(feed, key, document)
         try:
-            document = fetch_page_document(self._fetcher, self._metrics, ref, entry, fetched_at)
+            page = fetch_article_page(self._fetcher, self._metrics, entry.url)
+            document = page_document(self._fetcher, self._metrics, page, ref, entry, fetched_at)
         except HostOnHold:
             raise
         except FetchError as error:
@@ -250,7 +256,13 @@ class FeedPoll:
             payload = entry.model_dump_json().encode("utf-8")
             letter = self.dead_letter(feed, error.reason, str(error), "fetch", payload, url=entry.url)
             return Output(key=key, dead_letter=letter)
-        return self._output(feed, key, document)
+        output = self._output(feed, key, document)
+        revisits = self._settings.revisits
+        if output.document is None or not revisits.enabled:
+            return output
+        # The page is published: from now on it is fetched again on the schedule, in case it changes silently.
+        revisit = first_revisit(revisits.schedule, key=key, feed=ref, entry=entry, page=page, now=self._clock())
+        return replace(output, revisit=revisit)
 
     def _output(self, feed: FeedSettings, key: str, document: RawDocument) -> Output:
         value = document.to_json_bytes()

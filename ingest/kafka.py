@@ -450,6 +450,8 @@ def ensure_topics(settings: Settings) -> list[str]:
         settings.extracted_topic: (1, large | kept),
         settings.story_state_topic: (partitions, compacted),
         settings.feed_registry_topic: (partitions, compacted),
+        # As many partitions as the registry: partition p of both belongs to one poller replica (by feed host).
+        settings.revisit_topic: (partitions, compacted),
         settings.backfill_state_topic: (1, compacted),
     }
     if settings.topics.backfill:

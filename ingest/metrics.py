@@ -109,6 +109,15 @@ class Metrics:
             ["domain"],
             registry=r,
         )
+        self.revisits = Counter(
+            "news_ingest_revisits",
+            "Article pages fetched again (revisits), by outcome: unchanged, changed, gone, failed, deferred, dropped.",
+            ["outcome"],
+            registry=r,
+        )
+        self.revisits_pending = Gauge(
+            "news_ingest_revisits_pending", "Revisits this poller replica holds (its partitions').", registry=r
+        )
         self._domains: set[str] = set()
         self.state_entries = Gauge(
             "news_ingest_state_entries", "Entries held in a restored state table.", ["table"], registry=r

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from trafilatura.utils import decode_file
 
-from ingest.http import FetchError, FetchResult
+from ingest.http import FetchError, FetchResult, Validators
 from ingest.metrics import Metrics
 from ingest.politeness import HostOnHold, Interstitial, PoliteFetcher
 from processors.identity import identity_keys
@@ -34,20 +34,33 @@ def entry_key(feed_url: str, entry: FeedEntry) -> str:
 def fetch_page_document(
     fetcher: PoliteFetcher, metrics: Metrics, ref: FeedRef, entry: FeedEntry, fetched_at: datetime
 ) -> RawDocument:
-    """Fetch the entry's article page as a raw document; raise FetchError (counted) when it cannot be had.
-
-    A page that is an interstitial (`processors.interstitials`) is no document: `Interstitial` holds its host and
-    the entry is asked for again after the hold; it never becomes a story."""
+    """Fetch the entry's article page as a raw document; raise FetchError (counted) when it cannot be had."""
     if not entry.url:
         raise ValueError("an entry without a link has no page to fetch")
+    return page_document(fetcher, metrics, fetch_article_page(fetcher, metrics, entry.url), ref, entry, fetched_at)
+
+
+def fetch_article_page(
+    fetcher: PoliteFetcher, metrics: Metrics, url: str, validators: Validators | None = None
+) -> FetchResult:
+    """The article page at `url` (a 304 when `validators` still hold); FetchError (counted) when it cannot be had."""
     try:
         with metrics.fetch_seconds.labels("page").time():
-            page = fetcher.fetch_page(entry.url, accept=PAGE_ACCEPT)
+            return fetcher.fetch_page(url, accept=PAGE_ACCEPT, validators=validators)
     except HostOnHold:
         raise  # not the page's failure: the host asked us to wait
     except FetchError as error:
         metrics.fetch_errors.labels("page", error.reason).inc()
         raise
+
+
+def page_document(
+    fetcher: PoliteFetcher, metrics: Metrics, page: FetchResult, ref: FeedRef, entry: FeedEntry, fetched_at: datetime
+) -> RawDocument:
+    """A fetched page as the raw document of `entry`.
+
+    A page that is an interstitial (`processors.interstitials`) is no document: `Interstitial` holds its host and
+    the entry is asked for again after the hold; it never becomes a story."""
     text = decode_page(page)
     why = interstitial_reason(text, lambda short_text: fetcher.repeated_text(page.url, short_text))
     if why is not None:

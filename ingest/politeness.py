@@ -132,12 +132,12 @@ class PoliteFetcher:
             self._answered(host, started, result.status, None)
             return result
 
-    def fetch_page(self, url: str, *, accept: str) -> FetchResult:
+    def fetch_page(self, url: str, *, accept: str, validators: Validators | None = None) -> FetchResult:
         """An article page: as `fetch`, after robots.txt said yes."""
         if self._respect_robots and not self._robots_allow(url):
             raise RobotsDisallowed(f"{url}: disallowed by robots.txt for {self._agent_token}")
         try:
-            return self.fetch(url, accept=accept)
+            return self.fetch(url, accept=accept, validators=validators)
         except HttpStatusError as error:
             if error.status not in _HOLD_STATUSES:
                 raise

@@ -39,6 +39,8 @@ from ingest.http import FetchError, Validators
 from ingest.kafka import INFRASTRUCTURE_ERRORS, TransactionalProducer
 from ingest.metrics import Metrics
 from ingest.politeness import PoliteFetcher, host_name
+from ingest.revisit_book import RevisitBook
+from ingest.revisiter import Revisiter
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from processors.errors import Interrupted, NewsIngestError, Unexpected
@@ -69,6 +71,7 @@ class Poller:
         health: Health,
         stop: Event,
         assignment: FeedAssignment | None = None,
+        revisits: RevisitBook | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._assignment = assignment
@@ -82,8 +85,22 @@ class Poller:
         self._metrics = metrics
         self._health = health
         self._clock = clock
-        self._checkpoint = PollCheckpoint(settings, state, producer, metrics)
+        self._checkpoint = PollCheckpoint(settings, state, producer, metrics, revisits)
         self._feed_poll = FeedPoll(settings, fetcher, metrics, stop, clock)
+        self._book = revisits
+        self._revisiter = (
+            Revisiter(
+                settings,
+                book=revisits,
+                fetcher=fetcher,
+                checkpoint=self._checkpoint,
+                metrics=metrics,
+                stop=stop,
+                clock=clock,
+            )
+            if revisits is not None
+            else None
+        )
 
     def feed_state(self, feed: FeedSettings) -> FeedState:
         value = self._state.get(feed_key(feed.url))
@@ -122,12 +139,31 @@ class Poller:
             self.flush()
             # Only with nothing uncommitted: a rebalance never takes feeds whose polls we still hold.
             self._follow(assignment)
+        self.revisit_due(lambda: self._follow(assignment))
         owned = assignment.owned(self._feeds(assignment))
         if polled or now - self._status_counted_at >= _STATUS_EVERY_S:
             self._count_statuses(owned)
             self._status_counted_at = now
         next_due = min((self._next_poll_at(feed) for feed in owned), default=now + 60)
+        if self._revisiter is not None and (revisit_at := self._revisiter.next_due_at) is not None:
+            next_due = min(next_due, revisit_at)
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
+
+    def revisit_due(self, between_rounds: Callable[[], None] = lambda: None) -> int:
+        """Make the revisits of this replica's pages that are due, committing after each round
+        (`ingest.revisiter`); return how many were made. `between_rounds` keeps our place in the group."""
+        if self._revisiter is None:
+            return 0
+        made = 0
+        while not self._stop.is_set():
+            made_now = self._revisiter.run(self._clock())
+            self.flush()
+            self._health.beat("poller")
+            if not made_now:
+                return made
+            made += made_now
+            between_rounds()
+        return made
 
     def flush(self) -> None:
         """Commit what polls produced since the last commit (`ingest.checkpoint`)."""
@@ -151,6 +187,8 @@ class Poller:
             self._state.catch_up()
         else:
             self._state.refresh()
+        if self._book is not None:
+            self._book.follow(assignment.partitions, progress=lambda: self._health.beat("poller"))
 
     def _require_assignment(self) -> FeedAssignment:
         if self._assignment is None:
@@ -164,6 +202,8 @@ class Poller:
             self._assignment.reset()
         self._state.restore()  # drops what was staged: polls not yet committed are simply done again
         self._checkpoint.drop()
+        if self._book is not None:
+            self._book.forget()  # read again from the topic once the group gives us partitions again
 
     def poll_feed(self, feed: FeedSettings) -> str:
         """Poll one feed; return the outcome (also counted and logged)."""

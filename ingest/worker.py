@@ -36,6 +36,7 @@ from ingest.metrics import Metrics
 from ingest.politeness import polite_fetcher
 from ingest.poller import Poller
 from ingest.processor import Deduplication, Extraction, Processor, Step
+from ingest.revisit_book import RevisitBook
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from ingest.websub import CallbackServer, NudgeWriter
@@ -127,6 +128,12 @@ class Worker:
         stack.callback(state.close)
         self.health.set_started("poller")
         self.metrics.state_entries.labels("feeds").set(len(state))
+        revisits = None
+        if settings.revisits.enabled:
+            # Pages published by any poller are scheduled; only group members (they own partitions) revisit.
+            revisits = RevisitBook(settings, self.metrics)
+            revisits.open(settings.feed_registry_topic)
+            stack.callback(revisits.close)
         fetcher = polite_fetcher(settings, self.stop)
         stack.callback(fetcher.close)
         parser = BoundedRunner(
@@ -146,6 +153,7 @@ class Worker:
             health=self.health,
             stop=self.stop,
             assignment=assignment,
+            revisits=revisits,
         )
 
     def _websub_callbacks(self, stack: ExitStack) -> None:

@@ -21,6 +21,7 @@ from ingest.kafka import TransactionalProducer, ensure_topics
 from ingest.metrics import Metrics
 from ingest.politeness import PoliteFetcher
 from ingest.poller import Poller
+from ingest.revisit_book import RevisitBook
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 
@@ -49,6 +50,10 @@ class Harness:
         feed = next(f for f in self.settings.feeds if f.name == name)
         return self.poller.feed_state(feed)
 
+    def revisit(self) -> int:
+        """Make the revisits due now and commit them, as the poller's loop does after its feeds."""
+        return self.poller.revisit_due()
+
     def poll(self, name: str) -> str:
         """Poll one feed and commit, as the poller's loop does after its polls."""
         feed = next(f for f in self.settings.feeds if f.name == name)
@@ -74,8 +79,13 @@ class Harness:
 
 @contextmanager
 def poller_harness(
-    app_id: str, feeds: list[dict[str, Any]], allow_hosts: list[str], **poller: Any
+    app_id: str,
+    feeds: list[dict[str, Any]],
+    allow_hosts: list[str],
+    revisits: dict[str, Any] | None = None,
+    **poller: Any,
 ) -> Iterator[Harness]:
+    """`revisits`: the revisits section; given, the harness holds every revisit partition (as a lone group member)."""
     settings = Settings(
         app_id=app_id,
         instance_id="harness",
@@ -84,6 +94,7 @@ def poller_harness(
         http={"allow_hosts": allow_hosts, "timeout_s": 5},
         poller={"host_interval_s": 0, **poller},  # spacing only where a test asks for it
         feeds=feeds,
+        revisits=revisits or {"enabled": False},
     )
     ensure_topics(settings)
     clock = Clock()
@@ -106,6 +117,12 @@ def poller_harness(
         stack.callback(fetcher.close)
         parser = BoundedRunner(timeout_s=10, memory_bytes=1024 * 2**20, preload=["ingest.feeds"])
         stack.callback(parser.close)
+        book = None
+        if settings.revisits.enabled:
+            book = RevisitBook(settings, metrics)
+            book.open(settings.feed_registry_topic)
+            stack.callback(book.close)
+            book.follow(frozenset(range(book.partitions)))
         health = Health(60)
         health.register("poller")
         poller_role = Poller(
@@ -117,6 +134,7 @@ def poller_harness(
             metrics=metrics,
             health=health,
             stop=stop,
+            revisits=book,
             clock=clock,
         )
         yield Harness(poller_role, settings, clock, metrics)

@@ -20,7 +20,8 @@ def _free_port() -> int:
 def test_the_demo_shows_published_articles_and_stops_cleanly(tmp_path: Path, app_id: str, demo_site: Path) -> None:
     port = _free_port()
     site = SimpleNamespace(base_url=f"http://127.0.0.1:{port}")  # served by the demo command itself
-    config = write_config(tmp_path, app_id, site, DEMO_FEEDS)  # type: ignore[arg-type]
+    # As demo/config.yaml, with a quicker first revisit.
+    config = write_config(tmp_path, app_id, site, DEMO_FEEDS, revisits={"schedule": ["5s", "1h"]})  # type: ignore[arg-type]
     shown, log, terminal = tmp_path / "shown.txt", tmp_path / "worker.log", tmp_path / "stderr.txt"
     with shown.open("w") as stdout, terminal.open("w") as stderr:
         demo = subprocess.Popen(
@@ -43,7 +44,11 @@ def test_the_demo_shows_published_articles_and_stops_cleanly(tmp_path: Path, app
         # Its viewer starts reading the articles topic before the worker has made it: it must wait for it.
         wait_until(
             lambda: (
-                sum(line.startswith("v1 ") for line in shown.read_text().splitlines()) >= 5 or demo.poll() is not None
+                (
+                    sum(line.startswith("v1 ") for line in shown.read_text().splitlines()) >= 5
+                    and any(line.startswith("v2 ") and "Kharkiv" in line for line in shown.read_text().splitlines())
+                )
+                or demo.poll() is not None
             ),
             180,
             f"articles shown by the demo; its log: {log}",
@@ -58,4 +63,7 @@ def test_the_demo_shows_published_articles_and_stops_cleanly(tmp_path: Path, app
     assert not [line for line in lines if line.startswith("{")] and terminal.read_text() == ""
     assert '"event": "article published"' in log.read_text()
     assert any(" id " in line or " ms " in line for line in lines if line.startswith("v1 ")), lines
+    # The story updated only on its page (demo/site/news/kharkiv-contre-offensive.html.next): a revisit found it.
+    update = lines[next(i for i, line in enumerate(lines) if line.startswith("v2 ") and "Kharkiv" in line) + 1]
+    assert "revises" in update and "note: Mis à jour à 14h00 le 13 septembre" in update, lines
     assert returncode == 0, log.read_text()[-3000:]

@@ -15,15 +15,17 @@ and holds, robots.txt), with the validators and body hash of the page as last se
   revisit ends, `dropped` too).
 
 Hosts are revisited at once from `poller.concurrency` threads, one host's revisits in turn; what they find is staged
-in the poller's checkpoint by the poller's own thread. Any exception in one revisit is that revisit's failure.
+in the poller's checkpoint by the poller's own thread as it comes, and committed when the checkpoint is due (like
+feed polls). Any exception in one revisit is that revisit's failure.
 """
 
 from __future__ import annotations
 
 import logging
+import queue
 import time
-from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from threading import Event
@@ -45,6 +47,7 @@ log = logging.getLogger(__name__)
 # Due revisits taken in one round; the poller commits after each round and goes back to its feeds.
 REVISITS_PER_ROUND = 200
 _GONE_STATUSES = (404, 410)
+_RESULT_WAIT_S = 0.5
 
 
 @dataclass(frozen=True)
@@ -116,13 +119,23 @@ class Revisiter:
             else:
                 self._stage(_Found(revisit, "dropped", self._moved_on(revisit, now)))
         made = 0
+        found_queue: queue.Queue[_Found] = queue.Queue()  # at most REVISITS_PER_ROUND results
         threads = max(1, min(self._settings.poller.concurrency, len(by_host)))
         with ThreadPoolExecutor(threads, thread_name_prefix="revisit") as pool:
-            futures = [pool.submit(self._revisit_all, items) for items in by_host.values()]
-            for future in as_completed(futures):
-                for found in future.result():
-                    made += found.output is not None
-                    self._stage(found)
+            futures = [pool.submit(self._revisit_host, items, found_queue.put) for items in by_host.values()]
+            while True:
+                try:
+                    found = found_queue.get(timeout=_RESULT_WAIT_S)
+                except queue.Empty:
+                    if all(future.done() for future in futures) and found_queue.empty():
+                        break
+                    continue
+                made += found.output is not None
+                self._stage(found)
+                if self._checkpoint.due:
+                    self._checkpoint.commit()  # by count and age, as feed polls are: a long round commits as it goes
+        for future in futures:
+            future.result()  # never raises (each revisit's failure is its own); a bug would surface here
         return made
 
     def _stage(self, found: _Found) -> None:
@@ -132,26 +145,23 @@ class Revisiter:
         self._metrics.revisits.labels(found.outcome).inc()
         self._checkpoint.add_revisit(found.output)
 
-    def _revisit_all(self, revisits: list[Revisit]) -> list[_Found]:
-        return list(self._revisit_host(revisits))
-
-    def _revisit_host(self, revisits: list[Revisit]) -> Iterator[_Found]:
+    def _revisit_host(self, revisits: list[Revisit], found: Callable[[_Found], None]) -> None:
         """One host's due revisits, in turn (any thread). Never raises: a failure is that revisit's outcome."""
         for revisit in revisits:
             if self._stop.is_set():
-                yield _Found(revisit, "stopped", None)
+                found(_Found(revisit, "stopped", None))
                 continue
             try:
-                yield self._revisit(revisit)
+                found(self._revisit(revisit))
             except Interrupted:
-                yield _Found(revisit, "stopped", None)
+                found(_Found(revisit, "stopped", None))
             except Exception as error:  # a bug or an unforeseen input: this revisit's failure only
                 log.error(
                     "unexpected error in a revisit; it counts as failed",
                     extra={"feed": revisit.feed.name, "url": redact(revisit.page_url)},
                     exc_info=error,
                 )
-                yield _Found(revisit, "failed", self._moved_on(revisit, self._clock()))
+                found(_Found(revisit, "failed", self._moved_on(revisit, self._clock())))
 
     def _revisit(self, revisit: Revisit) -> _Found:
         url = revisit.entry.url or revisit.page_url

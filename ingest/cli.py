@@ -9,6 +9,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict
@@ -24,6 +25,7 @@ from ingest.feed_status import feed_statuses
 from ingest.kafka import BrokerUnavailable, FatalProducerError, MissingTopic, TransactionalProducer, ensure_topics
 from ingest.logs import configure_logging
 from ingest.opml import read_opml, write_opml
+from ingest.revisit_status import revisit_status
 from ingest.worker import Role, Worker, replay_dead_letters, reprocess, run_backfill
 from processors.records import TOPIC_RECORDS, Article
 
@@ -111,6 +113,7 @@ def _parser() -> argparse.ArgumentParser:
     create.set_defaults(command=_topics_create)
 
     _add_feeds_commands(commands)
+    _add_revisits_commands(commands)
     _add_backfill_command(commands)
     again = commands.add_parser(
         "reprocess",
@@ -160,6 +163,15 @@ def _add_feeds_commands(commands: Any) -> None:
     ):
         _config_argument(command)
         command.set_defaults(command=handler)
+
+
+def _add_revisits_commands(commands: Any) -> None:
+    revisits = commands.add_parser("revisits", help="revisits of published article pages: what is pending")
+    revisit_commands = revisits.add_subparsers(required=True, metavar="ACTION")
+    status = revisit_commands.add_parser("status", help="pending revisits by feed and step, overdue, next due")
+    status.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    _config_argument(status)
+    status.set_defaults(command=_revisits_status)
 
 
 def _add_backfill_command(commands: Any) -> None:
@@ -322,6 +334,22 @@ def _feeds_status(args: argparse.Namespace) -> int:
     for row in rows:
         if row["last_error"]:
             sys.stdout.write(f"{row['name']}: {row['last_error_class']}: {row['last_error']}\n")
+    return 0
+
+
+def _revisits_status(args: argparse.Namespace) -> int:
+    status = revisit_status(_settings(args), time.time())
+    if args.json:
+        sys.stdout.write(json.dumps(status) + "\n")
+        return 0
+    sys.stdout.write(
+        f"pending {status['pending']}, overdue {status['overdue']}, next due {status['next_due_at'] or '-'}\n"
+        f"by step (of {len(status['schedule_s'])}): "
+        + (", ".join(f"{step}: {count}" for step, count in status["by_step"].items()) or "-")
+        + "\n"
+    )
+    for row in status["feeds"]:
+        sys.stdout.write(f"  {row['feed']}  {row['pending']}  next {row['next_due_at']}\n")
     return 0
 
 

@@ -18,7 +18,18 @@ from ingest.demo import SiteServer
 from ingest.revisit_schedule import Revisit
 
 from .poller_harness import Harness, poller_harness
-from .support import CLI, ScriptedHandler, log_events, read_topic, serve, topics, validate, wait_until, write_config
+from .support import (
+    CLI,
+    ScriptedHandler,
+    log_events,
+    read_topic,
+    run_cli,
+    serve,
+    topics,
+    validate,
+    wait_until,
+    write_config,
+)
 
 SCHEDULE = [60, 600, 3600]
 PAGE = (
@@ -213,6 +224,14 @@ def test_a_page_only_update_becomes_version_2_through_the_real_worker(
         wait_until(lambda: len(articles()) == 4, 120, "the feed's four stories")
         first = kharkiv(1)[0]
         assert first["update_note"] is None
+        # Only the page that was fetched is revisited (the three others came with their full text in the feed).
+        shown = run_cli("revisits", "status", "--json", "--config", str(config))
+        assert shown.returncode == 0, shown.stderr[-2000:]
+        status = json.loads(shown.stdout)
+        assert (status["pending"], status["feeds"][0]["feed"]) == (1, "euro-desk")
+        assert status["by_step"] in ({"0": 1}, {"1": 1})  # (the first revisit, 3 s after the fetch, may be past)
+        table = run_cli("revisits", "status", "--config", str(config))
+        assert table.stdout.startswith("pending 1, overdue ") and "euro-desk" in table.stdout
         demo_server.advance()  # the page changes; the feed stays byte for byte the same
         wait_until(lambda: bool(kharkiv(2)), 120, "the revisit's version 2")
         second = kharkiv(2)[0]

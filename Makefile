@@ -76,6 +76,9 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 bench: $(INSTALLED) kafka-up ## run the benchmarks (10 to 13 minutes here); writes docs/benchmarks.md and bench/results.json
 	$(BIN)/python -m bench.run
 
+bench-revisits: $(INSTALLED) kafka-up ## revisits alone: CPU per revisit on the real broker, requests at 10k/100k stories a day, updates caught per schedule (its section of docs/benchmarks.md)
+	$(BIN)/python -m bench.revisit_bench
+
 bench-dedupe: $(INSTALLED) kafka-up ## story identity: precision/recall on 1,200 labelled pairs, index memory and lookups at 100k/1M, restore rate
 	$(BIN)/python -m bench.dedupe_run
 

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import latency_bench, plots, poller_bench, processor_bench, publish_bench
+from bench import latency_bench, plots, poller_bench, processor_bench, publish_bench, revisit_bench
 from bench.corpus import pages
 from bench.schedule_sim import BOUNDS, DAYS, run
 
@@ -215,6 +215,7 @@ def main() -> None:
     records = [a.to_json_bytes() for a in processor_bench.articles(pages(300))]
     publishing = publish_bench.run(bootstrap, records)
     poller = poller_bench.run(bootstrap, feeds=10_000)
+    revisits = revisit_bench.run(bootstrap)
     latency = latency_bench.latency(bootstrap)
     plots.latency_cdf(latency.pop("latencies_s"), latency["rate_per_s"], FIGURES / "latency-cdf.png")
     plots.scheduler_tradeoff(polling, FIGURES / "polling-tradeoff.png")
@@ -223,6 +224,7 @@ def main() -> None:
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},
         "processor": {k: v for k, v in processor.items() if k != "profile"},
         "poller": {k: v for k, v in poller.items() if k != "profile"},
+        "revisits": revisits,
         "publishing": publishing,
         "latency": latency,
         "state_memory": memory,
@@ -238,6 +240,8 @@ def main() -> None:
         + processor_section(processor)
         + "\n"
         + poller_section(poller, processor["ceiling_pages_per_cpu_s"])
+        + "\n"
+        + revisit_bench.section(revisits, poller["cpu_ms_per_304_poll"])
         + "\n"
         + publishing_section(publishing)
         + "\n"

@@ -13,12 +13,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka import KafkaAdminClient
+from kafka.admin import NewPartitions
 
 from ingest.demo import SiteServer
 from ingest.revisit_schedule import Revisit
 
 from .poller_harness import Harness, poller_harness
 from .support import (
+    BOOTSTRAP,
     CLI,
     ScriptedHandler,
     log_events,
@@ -253,3 +256,18 @@ def test_a_page_only_update_becomes_version_2_through_the_real_worker(
     events = log_events((tmp_path / "log").read_text())
     changed = [e for e in events if e["event"] == "revisit found the page changed; published for processing"]
     assert len(changed) == 1 and changed[0]["feed"] == "euro-desk"
+
+
+def test_a_revisits_topic_partitioned_unlike_the_registry_is_refused_at_start(tmp_path: Path, app_id: str) -> None:
+    """A revisit belongs to the replica owning its feed's registry partition: the two topics must match."""
+    config = write_config(tmp_path, app_id, kafka={"partitions": 2, "create_topics": False})
+    created = run_cli("topics", "create", "--config", str(config))
+    assert created.returncode == 0, created.stderr[-2000:]
+    admin = KafkaAdminClient(bootstrap_servers=BOOTSTRAP)
+    try:
+        admin.create_partitions({f"{app_id}.revisits": NewPartitions(total_count=3)})
+    finally:
+        admin.close()
+    poller = run_cli("poll", "--once", "--config", str(config))
+    assert poller.returncode == 3, poller.stderr[-2000:]
+    assert f"{app_id}.revisits has 3 partitions and {app_id}.feeds 2" in poller.stderr

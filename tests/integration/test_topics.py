@@ -30,6 +30,7 @@ def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, 
         f"{app_id}.extracted",
         f"{app_id}.feeds",
         f"{app_id}.backfill-state",
+        f"{app_id}.revisits",
     }
     assert set(json.loads(first.stdout)["created"]) == expected
     again = run_cli("topics", "create", "--config", str(config))
@@ -48,7 +49,7 @@ def test_topics_are_created_once_with_partitions_and_compaction(tmp_path: Path, 
     finally:
         admin.close()
     compacted = {f"{app_id}.articles.latest", f"{app_id}.feed-state", f"{app_id}.story-state", f"{app_id}.feeds"}
-    compacted.add(f"{app_id}.backfill-state")
+    compacted |= {f"{app_id}.backfill-state", f"{app_id}.revisits"}
     assert {name for name, policy in policies.items() if policy == "compact"} == compacted
 
 

@@ -79,6 +79,10 @@ def _child_main(
             answer = ("error", error)
         try:
             requests.send(answer)
+        except OSError:
+            # The parent gave up on this call (past its deadline) and closed the pipe: exit quietly, not with a
+            # traceback on the stderr the worker shares with its JSON logs.
+            os._exit(0)
         except Exception as unpicklable:  # an exception or result that does not pickle
             requests.send(("error", Unexpected(unpicklable if answer[0] == "ok" else answer[1])))
 

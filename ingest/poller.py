@@ -139,7 +139,7 @@ class Poller:
             self.flush()
             # Only with nothing uncommitted: a rebalance never takes feeds whose polls we still hold.
             self._follow(assignment)
-        self.revisit_due(lambda: self._follow(assignment))
+        more_due = self.revisit_due() > 0  # one round: the feeds come first again
         owned = assignment.owned(self._feeds(assignment))
         if polled or now - self._status_counted_at >= _STATUS_EVERY_S:
             self._count_statuses(owned)
@@ -147,22 +147,18 @@ class Poller:
         next_due = min((self._next_poll_at(feed) for feed in owned), default=now + 60)
         if self._revisiter is not None and (revisit_at := self._revisiter.next_due_at) is not None:
             next_due = min(next_due, revisit_at)
+        if more_due:
+            next_due = now
         self._stop.wait(max(0.05, min(next_due - self._clock(), self._settings.poller.idle_sleep_s)))
 
-    def revisit_due(self, between_rounds: Callable[[], None] = lambda: None) -> int:
-        """Make the revisits of this replica's pages that are due, committing after each round
-        (`ingest.revisiter`); return how many were made. `between_rounds` keeps our place in the group."""
-        if self._revisiter is None:
+    def revisit_due(self) -> int:
+        """One round of the revisits of this replica's pages that are due (`ingest.revisiter`), committed; return
+        how many were made (0: none was due)."""
+        if self._revisiter is None or self._stop.is_set():
             return 0
-        made = 0
-        while not self._stop.is_set():
-            made_now = self._revisiter.run(self._clock())
-            self.flush()
-            self._health.beat("poller")
-            if not made_now:
-                return made
-            made += made_now
-            between_rounds()
+        made = self._revisiter.run(self._clock())
+        self.flush()
+        self._health.beat("poller")
         return made
 
     def flush(self) -> None:

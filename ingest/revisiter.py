@@ -44,8 +44,10 @@ from processors.untrusted import redact
 
 log = logging.getLogger(__name__)
 
-# Due revisits taken in one round; the poller commits after each round and goes back to its feeds.
+# Due revisits taken in one round; the poller commits after each round and goes back to its feeds. At most
+# PER_HOST_PER_ROUND of them for one host (its requests are spaced): a round stays short, feeds are not held up.
 REVISITS_PER_ROUND = 200
+PER_HOST_PER_ROUND = 10
 _GONE_STATUSES = (404, 410)
 _RESULT_WAIT_S = 0.5
 
@@ -114,26 +116,32 @@ class Revisiter:
         by_host: dict[str, list[Revisit]] = {}
         for revisit in due:
             host = host_name(revisit.entry.url or revisit.page_url)
-            if self._budget.take(host, now):
+            if len(by_host.get(host, ())) >= PER_HOST_PER_ROUND:
+                self._book.release(revisit)  # due in the next round
+            elif self._budget.take(host, now):
                 by_host.setdefault(host, []).append(revisit)
             else:
                 self._stage(_Found(revisit, "dropped", self._moved_on(revisit, now)))
         made = 0
         found_queue: queue.Queue[_Found] = queue.Queue()  # at most REVISITS_PER_ROUND results
         threads = max(1, min(self._settings.poller.concurrency, len(by_host)))
+        given_up = Event()  # set when this thread leaves early (a broker error): the others stop fetching
         with ThreadPoolExecutor(threads, thread_name_prefix="revisit") as pool:
-            futures = [pool.submit(self._revisit_host, items, found_queue.put) for items in by_host.values()]
-            while True:
-                try:
-                    found = found_queue.get(timeout=_RESULT_WAIT_S)
-                except queue.Empty:
-                    if all(future.done() for future in futures) and found_queue.empty():
-                        break
-                    continue
-                made += found.output is not None
-                self._stage(found)
-                if self._checkpoint.due:
-                    self._checkpoint.commit()  # by count and age, as feed polls are: a long round commits as it goes
+            futures = [pool.submit(self._revisit_host, items, found_queue.put, given_up) for items in by_host.values()]
+            try:
+                while True:
+                    try:
+                        found = found_queue.get(timeout=_RESULT_WAIT_S)
+                    except queue.Empty:
+                        if all(future.done() for future in futures) and found_queue.empty():
+                            break
+                        continue
+                    made += found.output is not None
+                    self._stage(found)
+                    if self._checkpoint.due:
+                        self._checkpoint.commit()  # by count and age, as feed polls: a long round commits as it goes
+            finally:
+                given_up.set()
         for future in futures:
             future.result()  # never raises (each revisit's failure is its own); a bug would surface here
         return made
@@ -145,10 +153,10 @@ class Revisiter:
         self._metrics.revisits.labels(found.outcome).inc()
         self._checkpoint.add_revisit(found.output)
 
-    def _revisit_host(self, revisits: list[Revisit], found: Callable[[_Found], None]) -> None:
+    def _revisit_host(self, revisits: list[Revisit], found: Callable[[_Found], None], given_up: Event) -> None:
         """One host's due revisits, in turn (any thread). Never raises: a failure is that revisit's outcome."""
         for revisit in revisits:
-            if self._stop.is_set():
+            if self._stop.is_set() or given_up.is_set():
                 found(_Found(revisit, "stopped", None))
                 continue
             try:

@@ -51,8 +51,11 @@ class Harness:
         return self.poller.feed_state(feed)
 
     def revisit(self) -> int:
-        """Make the revisits due now and commit them, as the poller's loop does after its feeds."""
-        return self.poller.revisit_due()
+        """Make every revisit due now, committed, in rounds as the poller's loop does after its feeds."""
+        made = 0
+        while made_now := self.poller.revisit_due():
+            made += made_now
+        return made
 
     def poll(self, name: str) -> str:
         """Poll one feed and commit, as the poller's loop does after its polls."""

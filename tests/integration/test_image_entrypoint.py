@@ -65,5 +65,5 @@ def test_the_entrypoint_runs_with_the_image_environment_writing_only_to_tmp(
     argv += [str(config) if arg == "/etc/news-ingest/config.yaml" else arg for arg in command[1:]]
     result = subprocess.run(argv, env=image_env, cwd=workdir, capture_output=True, text=True, timeout=240, check=False)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(read_topic(topics(app_id)["articles"])) == 8
+    assert len(read_topic(topics(app_id)["articles"])) == 9
     assert list(workdir.iterdir()) == []

@@ -17,11 +17,11 @@ def test_repeats_are_dropped_by_a_restarted_processor(tmp_path: Path, app_id: st
     assert run_cli("poll", "--once", "--config", str(config)).returncode == 0
     assert read_topic(names["articles"]) == []  # the poller alone publishes raw documents only
     raw = read_topic(names["raw"])
-    assert len(raw) == 8
+    assert len(raw) == 9
 
     processed = run_cli("process", "--once", "--config", str(config))
     assert processed.returncode == 0, processed.stderr[-3000:]
-    assert len(read_topic(names["articles"])) == 8
+    assert len(read_topic(names["articles"])) == 9
 
     # The same raw documents arrive again (a re-poll after lost poller state, a replay...).
     producer = KafkaProducer(bootstrap_servers=BOOTSTRAP, enable_idempotence=True, acks="all")
@@ -32,5 +32,5 @@ def test_repeats_are_dropped_by_a_restarted_processor(tmp_path: Path, app_id: st
 
     again = run_cli("process", "--once", "--config", str(config))
     assert again.returncode == 0, again.stderr[-3000:]
-    assert len(read_topic(names["articles"])) == 8, "a restarted processor must still know every story"
+    assert len(read_topic(names["articles"])) == 9, "a restarted processor must still know every story"
     assert f'"event": "state restored", "topic": "{app_id}.story-state"' in again.stderr

@@ -99,7 +99,7 @@ def test_right_credentials_work(tmp_path: Path, app_id: str, sasl_broker: str, d
     result, _ = run_with_password(sasl_config(tmp_path, app_id, demo_server, USER), PASSWORD)
     assert result.returncode == 0, result.stderr[-3000:]
     assert PASSWORD not in result.stderr, "the secret must never be logged"
-    assert len(read_topic(topics(app_id)["articles"], bootstrap=PLAIN)) == 8
+    assert len(read_topic(topics(app_id)["articles"], bootstrap=PLAIN)) == 9
 
 
 @pytest.mark.parametrize(("user", "password"), [(USER, "wrong-password"), ("nobody", PASSWORD)])
@@ -120,7 +120,7 @@ def test_refused_credentials_end_the_worker_with_a_clear_error(
 def test_sasl_over_tls_works(tmp_path: Path, app_id: str, sasl_broker: str, demo_server: SiteServer) -> None:
     result, _ = run_with_password(sasl_config(tmp_path, app_id, demo_server, USER, ca=TLS / "ca.pem"), PASSWORD)
     assert result.returncode == 0, result.stderr[-3000:]
-    assert len(read_topic(topics(app_id)["articles"], bootstrap=PLAIN)) == 8
+    assert len(read_topic(topics(app_id)["articles"], bootstrap=PLAIN)) == 9
 
 
 def test_a_broker_certificate_we_do_not_trust_ends_the_worker_with_a_clear_error(

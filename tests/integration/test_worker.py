@@ -28,11 +28,11 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         expected = (
             'news_ingest_articles_published_total{language="id"} 2.0',
             'news_ingest_feed_polls_total{outcome="changed"} 4.0',
-            'news_ingest_dedupe_decisions_total{decision="new"} 7.0',
+            'news_ingest_dedupe_decisions_total{decision="new"} 8.0',
             # The demo's Indonesian reprint of the English wire story, linked as its translation.
             'news_ingest_dedupe_decisions_total{decision="translation"} 1.0',
             'news_ingest_fetch_seconds_count{kind="page"}',
-            'news_ingest_extractions_total{domain="127.0.0.1"} 8.0',
+            'news_ingest_extractions_total{domain="127.0.0.1"} 9.0',
             "news_ingest_consumer_lag{",
             'news_ingest_feeds{status="ok"} 4.0',
         )
@@ -52,7 +52,7 @@ def test_probes_metrics_and_graceful_stop(tmp_path: Path, app_id: str, demo_serv
         e for e in events if e["event"] == "stop requested"
     ).items()
     published = [e for e in events if e["event"] == "article published"]
-    assert len(published) == 8 and all(e["story_id"] and e["feed"] for e in published)
+    assert len(published) == 9 and all(e["story_id"] and e["feed"] for e in published)
 
 
 def test_a_bad_config_exits_with_a_clear_message(tmp_path: Path) -> None:

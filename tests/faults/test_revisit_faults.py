@@ -138,7 +138,7 @@ def test_two_pollers_share_revisits_by_host(
         kafka={"partitions": 2},
         http={"allow_hosts": [site.base_url.removeprefix("http://") for site in sites]},
         # Late enough for the second poller to have joined the group when the first revisits are due.
-        revisits={"schedule": ["30s", "40s"]},
+        revisits={"schedule": ["40s", "50s"]},
     )
     config = yaml.safe_load(path.read_text(encoding="utf-8"))
     config["feeds"] = [
@@ -162,7 +162,7 @@ def test_two_pollers_share_revisits_by_host(
         assigned = [e for e in log_events(worker.log.read_text()) if e.get("event") == "feed partitions reassigned"]
         return set(assigned[-1]["owned"]) if assigned else set()
 
-    wait_until(lambda: all(len(owned(p)) == 1 for p in pollers), 25, "one partition for each poller")
+    wait_until(lambda: all(len(owned(p)) == 1 for p in pollers), 35, "one partition for each poller")
     wait_until(lambda: not pending_revisits(app_id), 180, "every revisit schedule ended")
     for poller in pollers:
         assert poller.stop() == 0

@@ -13,14 +13,14 @@ import cProfile
 import io
 import multiprocessing
 import pstats
-import socket
 import threading
 import time
 import uuid
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
+from bench.loopback import free_port, serve_hosts
 from ingest.config import Settings
 from ingest.health import Health
 from ingest.kafka import TransactionalProducer, ensure_topics
@@ -69,21 +69,11 @@ def _serve(port: int, ready: Any) -> None:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    servers = [ThreadingHTTPServer((host, port), Feeds) for host in HOSTS]
-    for server in servers[1:]:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    ready.set()
-    servers[0].serve_forever()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    serve_hosts(HOSTS, port, Feeds, ready)
 
 
 def run(bootstrap: str, feeds: int = 10_000, concurrency: int = 16) -> dict[str, Any]:
-    port = _free_port()
+    port = free_port()
     ready = multiprocessing.get_context("spawn").Event()
     server = multiprocessing.get_context("spawn").Process(target=_serve, args=(port, ready), daemon=True)
     server.start()

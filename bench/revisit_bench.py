@@ -14,16 +14,16 @@ import math
 import multiprocessing
 import os
 import random
-import socket
 import threading
 import time
 import uuid
 from contextlib import ExitStack
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
+from bench.loopback import free_port, serve_hosts
 from ingest.checkpoint import Output, PollCheckpoint
 from ingest.config import Settings
 from ingest.http import FetchResult
@@ -97,17 +97,7 @@ def _serve(port: int, ready: Any) -> None:
         def log_message(self, format: str, *args: object) -> None:
             pass
 
-    servers = [ThreadingHTTPServer((host, port), Pages) for host in HOSTS]
-    for server in servers[1:]:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-    ready.set()
-    servers[0].serve_forever()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    serve_hosts(HOSTS, port, Pages, ready)
 
 
 class _Clock:
@@ -119,7 +109,7 @@ class _Clock:
 
 def measure(bootstrap: str, pages: int = PAGES) -> dict[str, float]:
     """The poller's CPU (all its threads) per revisit, for each kind of answer, through the real code."""
-    port = _free_port()
+    port = free_port()
     context = multiprocessing.get_context("spawn")
     ready = context.Event()
     server = context.Process(target=_serve, args=(port, ready), daemon=True)

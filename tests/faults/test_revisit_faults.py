@@ -1,6 +1,6 @@
 """Revisits under faults: a poller killed (-9) while it revisits, and two pollers sharing revisits by host.
 
-Every page is served once as it was, then (after `advance()`) changed: each page must come back exactly once more
+Every page is served once as it was, then changed: each page must come back exactly once more
 on the raw topic (its revision found by a revisit), however often the poller is killed; and with two pollers,
 each page is revisited by the replica that owns its feed's host.
 """
@@ -17,8 +17,15 @@ import pytest
 import yaml
 
 from ingest.demo import SiteServer
-from ingest.revisit_schedule import Revisit
-from tests.integration.support import log_events, read_topic, run_cli, topics, wait_until, write_config
+from tests.integration.support import (
+    log_events,
+    pending_revisits,
+    read_topic,
+    run_cli,
+    topics,
+    wait_until,
+    write_config,
+)
 
 from .conftest import SCALE, Worker, high_watermark, provision, record_result
 from .corpus import page
@@ -47,17 +54,6 @@ def site_with_changing_pages(root: Path, first: int, entries: int) -> Path:
     return root
 
 
-def pending_revisits(app_id: str) -> dict[tuple[int, str], Revisit]:
-    held: dict[tuple[int, str], Revisit] = {}
-    for record in read_topic(f"{app_id}.revisits", timeout_s=120):
-        slot = (record.partition, record.key.decode())
-        if record.value is None:
-            held.pop(slot, None)
-        else:
-            held[slot] = Revisit.model_validate_json(record.value)
-    return held
-
-
 def raw_versions(app_id: str) -> Counter[tuple[str, bool]]:
     """(entry id, is the changed page) -> documents on the raw topic."""
     return Counter(
@@ -70,7 +66,9 @@ def test_a_poller_killed_while_revisiting_loses_and_doubles_no_revision(
     tmp_path: Path, app_id: str, workers: list[Worker]
 ) -> None:
     entries = max(30, SCALE.articles // 5)
-    site = SiteServer(site_with_changing_pages(tmp_path / "site", 0, entries)).start()
+    # Each page is served as it was once (the first poll), and changed from then on: whenever the first revisit
+    # of a page comes, it finds the change (waiting to change the site by hand raced the earliest revisits).
+    site = SiteServer(site_with_changing_pages(tmp_path / "site", 0, entries), auto_advance=True).start()
     try:
         # Spaced requests, so that the kills fall in the middle of a round of revisits.
         config = write_config(
@@ -86,7 +84,6 @@ def test_a_poller_killed_while_revisiting_loses_and_doubles_no_revision(
         worker = Worker.start(tmp_path, "poll", "--config", str(config))
         workers.append(worker)
         wait_until(lambda: len(read_topic(raw)) >= entries, 120, "the first poll's documents")
-        site.advance()  # from now on every page is its later version
         progress = high_watermark(raw)
         rng = random.Random(11)
         for _ in range(SCALE.kills):

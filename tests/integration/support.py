@@ -24,6 +24,7 @@ from kafka import KafkaConsumer
 from ingest.config import KafkaSettings
 from ingest.demo import SiteServer
 from ingest.kafka import MissingTopic, partitions_of, written_end
+from ingest.revisit_schedule import Revisit
 
 BOOTSTRAP = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
 CLI = str(Path(sys.executable).parent / "news-ingest")
@@ -183,6 +184,18 @@ def read_topic(topic: str, *, timeout_s: float = 30, bootstrap: str = BOOTSTRAP)
         return records
     finally:
         consumer.close()
+
+
+def pending_revisits(app_id: str, bootstrap: str = BOOTSTRAP) -> dict[tuple[int, str], Revisit]:
+    """The revisits committed to `<app_id>.revisits`, tombstones applied, as a replica taking over reads them."""
+    held: dict[tuple[int, str], Revisit] = {}
+    for record in read_topic(f"{app_id}.revisits", timeout_s=120, bootstrap=bootstrap):
+        slot = (record.partition, record.key.decode())
+        if record.value is None:
+            held.pop(slot, None)
+        else:
+            held[slot] = Revisit.model_validate_json(record.value)
+    return held
 
 
 def validate(records: list[Any], schema_name: str) -> list[dict[str, Any]]:

@@ -8,6 +8,7 @@ import json
 import signal
 import subprocess
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,6 +26,7 @@ from .support import (
     CLI,
     ScriptedHandler,
     log_events,
+    pending_revisits,
     read_topic,
     run_cli,
     serve,
@@ -92,23 +94,22 @@ def site() -> Iterator[tuple[str, Site]]:
 
 @pytest.fixture
 def harness(app_id: str, site: tuple[str, Site]) -> Iterator[Harness]:
-    host, _ = site
-    feeds = [{"name": "desk", "url": f"http://{host}/feed.xml"}]
-    revisits = {"schedule": SCHEDULE, "max_per_host_per_hour": 1000}
-    with poller_harness(app_id, feeds, [host], revisits=revisits, respect_robots_txt=False) as harness:
+    with harness_with(app_id, site[0], max_per_host_per_hour=1000) as harness:
         yield harness
 
 
 def pending(harness: Harness) -> dict[str, Revisit]:
-    """The revisits committed to the topic, as a replica taking over would read them (tombstones applied)."""
-    held: dict[str, Revisit] = {}
-    for record in read_topic(harness.settings.revisit_topic):
-        key = record.key.decode()
-        if record.value is None:
-            held.pop(key, None)
-        else:
-            held[key] = Revisit.model_validate_json(record.value)
-    return held
+    """The revisits committed to the topic, by key (the harness's feed is on one partition)."""
+    return {key: revisit for (_, key), revisit in pending_revisits(harness.settings.app_id).items()}
+
+
+@contextmanager
+def harness_with(app_id: str, host: str, **revisits: Any) -> Iterator[Harness]:
+    """A harness polling the site's one feed, with these revisits settings over the test schedule."""
+    feeds = [{"name": "desk", "url": f"http://{host}/feed.xml"}]
+    settings = {"schedule": SCHEDULE, **revisits}
+    with poller_harness(app_id, feeds, [host], revisits=settings, respect_robots_txt=False) as harness:
+        yield harness
 
 
 def documents(harness: Harness) -> list[dict[str, object]]:
@@ -179,10 +180,7 @@ def test_a_late_poller_skips_the_steps_it_missed(harness: Harness) -> None:
 
 
 def test_a_host_over_its_hourly_budget_has_steps_dropped_and_counted(app_id: str, site: tuple[str, Site]) -> None:
-    host, _ = site
-    feeds = [{"name": "desk", "url": f"http://{host}/feed.xml"}]
-    revisits = {"schedule": SCHEDULE, "max_per_host_per_hour": 3}
-    with poller_harness(app_id, feeds, [host], revisits=revisits, respect_robots_txt=False) as harness:
+    with harness_with(app_id, site[0], max_per_host_per_hour=3) as harness:
         harness.poll("desk")
         harness.clock.advance(61)
         assert harness.revisit() == 3  # requests sent
@@ -192,10 +190,7 @@ def test_a_host_over_its_hourly_budget_has_steps_dropped_and_counted(app_id: str
 
 
 def test_past_max_pending_the_oldest_revisit_is_dropped(app_id: str, site: tuple[str, Site]) -> None:
-    host, _ = site
-    feeds = [{"name": "desk", "url": f"http://{host}/feed.xml"}]
-    revisits = {"schedule": SCHEDULE, "max_pending": 2}
-    with poller_harness(app_id, feeds, [host], revisits=revisits, respect_robots_txt=False) as harness:
+    with harness_with(app_id, site[0], max_pending=2) as harness:
         harness.poll("desk")
         assert harness.metric("news_ingest_revisits_total", outcome="dropped") == 2
         assert sorted(revisit.entry.id for revisit in pending(harness).values()) == ["busy", "moving"]

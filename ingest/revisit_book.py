@@ -111,16 +111,24 @@ class RevisitBook:
 
     # -- what is due -----------------------------------------------------------------------------------------------
 
-    def due(self, now: float, limit: int) -> list[Revisit]:
-        """Up to `limit` held revisits due by `now`, soonest first; each is taken until it is staged or released."""
+    def due(self, now: float, limit: int, accept: Callable[[Revisit], bool] = lambda _: True) -> list[Revisit]:
+        """Up to `limit` held revisits due by `now`, soonest first, that `accept` takes (the others stay due, and
+        at most 5 x `limit` are looked at); each is taken until it is staged or released."""
         taken: list[Revisit] = []
-        while self._queue and self._queue[0][0] <= now and len(taken) < limit:
-            due_at, partition, key = heapq.heappop(self._queue)
-            slot = (partition, key)
-            if self._due_at.get(slot) != due_at or slot in self._taken or slot in self._staged:
+        passed: list[tuple[float, int, str]] = []
+        while self._queue and self._queue[0][0] <= now and len(taken) < limit and len(passed) < 4 * limit:
+            entry = heapq.heappop(self._queue)
+            slot = (entry[1], entry[2])
+            if self._due_at.get(slot) != entry[0] or slot in self._taken or slot in self._staged:
                 continue  # a stale entry (the revisit was rescheduled, ended or is being made)
+            revisit = Revisit.model_validate_json(self._held[slot])
+            if not accept(revisit):
+                passed.append(entry)
+                continue
             self._taken.add(slot)
-            taken.append(Revisit.model_validate_json(self._held[slot]))
+            taken.append(revisit)
+        for entry in passed:
+            heapq.heappush(self._queue, entry)
         return taken
 
     def release(self, revisit: Revisit) -> None:

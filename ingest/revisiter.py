@@ -61,6 +61,10 @@ class _Found:
     output: Output | None
 
 
+def _host_of(revisit: Revisit) -> str:
+    return host_name(revisit.entry.url or revisit.page_url)
+
+
 class HostBudget:
     """Revisit requests per host in the current clock hour, at most `limit` (kept in memory: a restart resets it)."""
 
@@ -110,15 +114,20 @@ class Revisiter:
         """Make the revisits due by `now` (one round, at most `REVISITS_PER_ROUND`); return how many were made.
 
         What they found is staged in the checkpoint (the caller commits)."""
-        due = self._book.due(now, REVISITS_PER_ROUND)
+        in_round: dict[str, int] = {}
+
+        def room_for(revisit: Revisit) -> bool:
+            host = _host_of(revisit)
+            in_round[host] = in_round.get(host, 0) + 1
+            return in_round[host] <= PER_HOST_PER_ROUND  # the rest of this host's stay due for the next round
+
+        due = self._book.due(now, REVISITS_PER_ROUND, accept=room_for)
         if not due:
             return 0
         by_host: dict[str, list[Revisit]] = {}
         for revisit in due:
-            host = host_name(revisit.entry.url or revisit.page_url)
-            if len(by_host.get(host, ())) >= PER_HOST_PER_ROUND:
-                self._book.release(revisit)  # due in the next round
-            elif self._budget.take(host, now):
+            host = _host_of(revisit)
+            if self._budget.take(host, now):
                 by_host.setdefault(host, []).append(revisit)
             else:
                 self._stage(_Found(revisit, "dropped", self._moved_on(revisit, now)))

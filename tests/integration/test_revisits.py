@@ -17,6 +17,7 @@ import pytest
 from kafka import KafkaAdminClient
 from kafka.admin import NewPartitions
 
+from ingest import revisiter
 from ingest.demo import SiteServer
 from ingest.revisit_schedule import Revisit
 
@@ -266,3 +267,14 @@ def test_a_revisits_topic_partitioned_unlike_the_registry_is_refused_at_start(tm
     poller = run_cli("poll", "--once", "--config", str(config))
     assert poller.returncode == 3, poller.stderr[-2000:]
     assert f"{app_id}.revisits has 3 partitions and {app_id}.feeds 2" in poller.stderr
+
+
+def test_a_round_takes_a_few_revisits_of_one_host_and_leaves_the_rest_due(
+    harness: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A host's requests are spaced: a round must not hold the feeds up behind one host's backlog."""
+    monkeypatch.setattr(revisiter, "PER_HOST_PER_ROUND", 3)
+    harness.poll("desk")
+    harness.clock.advance(61)
+    assert [harness.poller.revisit_due() for _ in range(3)] == [3, 1, 0]
+    assert {revisit.step for revisit in pending(harness).values()} == {1}

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 from ingest.demo import SiteServer
 from ingest.feed_registry import host_partition
@@ -21,7 +22,6 @@ from tests.integration.support import (
     log_events,
     pending_revisits,
     read_topic,
-    run_cli,
     topics,
     wait_until,
     write_config,
@@ -33,25 +33,32 @@ from .corpus import page
 REVISITS = {"schedule": ["2s", "4s", "8s"], "max_per_host_per_hour": 100_000}
 
 
-def site_with_changing_pages(root: Path, first: int, entries: int) -> Path:
-    """A feed of `entries` stories, each page with a later version beside it (`X.next`)."""
+def site_with_changing_pages(root: Path, first: int, entries: int, *, listed: bool = True) -> Path:
+    """A feed of `entries` stories, each page with a later version beside it (`X.next`); `listed`: the feed lists
+    them (else it is empty until `list_stories`)."""
     root.mkdir(parents=True)
-    items = []
     for number in range(first, first + entries):
-        _, title, html = page(number)
+        _, _, html = page(number)
         (root / f"story-{number}.html").write_text(html, encoding="utf-8")
         later = html.replace("</article>", f"<p>Updated: a paragraph added to story {number} after its release.</p>")
         (root / f"story-{number}.html.next").write_text(later, encoding="utf-8")
-        items.append(
-            f"<item><title>{title}</title><link>@BASE_URL@/story-{number}.html</link>"
-            f"<guid isPermaLink='false'>story-{number}</guid></item>"
-        )
-    (root / "feed.xml").write_text(
+    list_stories(root, first, entries if listed else 0)
+    return root
+
+
+def list_stories(root: Path, first: int, entries: int) -> None:
+    items = "".join(
+        f"<item><title>{page(number)[1]}</title><link>@BASE_URL@/story-{number}.html</link>"
+        f"<guid isPermaLink='false'>story-{number}</guid></item>"
+        for number in range(first, first + entries)
+    )
+    staged = root / "feed.xml.tmp"
+    staged.write_text(
         "<?xml version='1.0'?><rss version='2.0'><channel><title>Changing</title><link>@BASE_URL@/</link>"
-        f"<description>pages change</description>{''.join(items)}</channel></rss>",
+        f"<description>pages change</description>{items}</channel></rss>",
         encoding="utf-8",
     )
-    return root
+    staged.replace(root / "feed.xml")  # atomic: a poll never reads half a feed
 
 
 def raw_versions(app_id: str) -> Counter[tuple[str, bool]]:
@@ -65,7 +72,7 @@ def raw_versions(app_id: str) -> Counter[tuple[str, bool]]:
 def test_a_poller_killed_while_revisiting_loses_and_doubles_no_revision(
     tmp_path: Path, app_id: str, workers: list[Worker]
 ) -> None:
-    entries = max(30, SCALE.articles // 5)
+    entries = max(30, SCALE.articles // 7)
     # Each page is served as it was once (the first poll), and changed from then on: whenever the first revisit
     # of a page comes, it finds the change (waiting to change the site by hand raced the earliest revisits).
     site = SiteServer(site_with_changing_pages(tmp_path / "site", 0, entries), auto_advance=True).start()
@@ -120,7 +127,9 @@ def sites(tmp_path: Path) -> Iterator[list[SiteServer]]:
     """One site per loopback host, each page served once as it was and changed from then on."""
     servers = [
         SiteServer(
-            site_with_changing_pages(tmp_path / f"host-{h}", h * 1000, PER_HOST), host=f"127.0.0.{h}", auto_advance=True
+            site_with_changing_pages(tmp_path / f"host-{h}", h * 1000, PER_HOST, listed=False),
+            host=f"127.0.0.{h}",
+            auto_advance=True,
         ).start()
         for h in range(1, HOSTS + 1)
     ]
@@ -137,8 +146,15 @@ def test_two_pollers_share_revisits_by_host(
         app_id,
         kafka={"partitions": 2},
         http={"allow_hosts": [site.base_url.removeprefix("http://") for site in sites]},
+        # Feeds polled every second (as in the scale-out test), so the stories listed below are seen at once.
+        poller={"idle_sleep_s": 0.2, "adaptive": False},
         revisits={"schedule": ["5s", "10s"]},
     )
+    settings = yaml.safe_load(config.read_text(encoding="utf-8"))
+    settings["feeds"] = [
+        {"name": f"host-{h}", "url": f"{site.base_url}/feed.xml", "interval_s": 1} for h, site in enumerate(sites, 1)
+    ]
+    config.write_text(yaml.safe_dump(settings), encoding="utf-8")
     provision(config)
     pollers = [
         Worker.start(tmp_path, "poll", "--config", str(config), env={"NEWS_INGEST_INSTANCE_ID": name})
@@ -152,12 +168,9 @@ def test_two_pollers_share_revisits_by_host(
 
     # A group of two can take a while to settle on a loaded machine (the scale-out test allows as long).
     wait_until(lambda: all(len(owned(p)) == 1 for p in pollers), 120, "one partition for each poller")
-    # Only then the feeds, through the live registry: each is polled, and its pages revisited, by its host's owner.
+    # Only then the stories: each feed is polled, and its pages revisited, by the owner of its host's partition.
     for h, site in enumerate(sites, 1):
-        added = run_cli(
-            "feeds", "add", "--name", f"host-{h}", "--url", f"{site.base_url}/feed.xml", "--config", str(config)
-        )
-        assert added.returncode == 0, added.stderr[-2000:]
+        list_stories(site.root, h * 1000, PER_HOST)
     wait_until(lambda: len(read_topic(topics(app_id)["raw"])) >= 2 * HOSTS * PER_HOST, 180, "every page revised")
     wait_until(lambda: not pending_revisits(app_id), 120, "every revisit schedule ended")
     for poller in pollers:

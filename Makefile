@@ -79,6 +79,10 @@ bench: $(INSTALLED) kafka-up ## run the benchmarks (10 to 13 minutes here); writ
 bench-revisits: $(INSTALLED) kafka-up ## revisits alone: CPU per revisit on the real broker, requests at 10k/100k stories a day, updates caught per schedule (its section of docs/benchmarks.md)
 	$(BIN)/python -m bench.revisit_bench
 
+STORIES ?= 300000
+bench-store: $(INSTALLED) ## story state off the heap: RocksDB (rocksdict) and LMDB against the in-heap table, STORIES=N (its section of docs/benchmarks.md)
+	$(BIN)/python -m bench.store_bench $(STORIES)
+
 bench-dedupe: $(INSTALLED) kafka-up ## story identity: precision/recall on 1,200 labelled pairs, index memory and lookups at 100k/1M, restore rate
 	$(BIN)/python -m bench.dedupe_run
 

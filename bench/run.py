@@ -15,7 +15,8 @@ from bench.schedule_sim import BOUNDS, DAYS, run
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results.json"
-BEGIN, END = "<!-- bench-dedupe: begin -->", "<!-- bench-dedupe: end -->"  # that section is `make bench-dedupe`'s
+# Sections written by benchmarks of their own (`make bench-dedupe`, `make bench-store`): kept as they are.
+KEPT_SECTIONS = ["bench-dedupe", "bench-store"]
 REPORT = ROOT / "docs" / "benchmarks.md"
 FIGURES = ROOT / "docs" / "benchmarks"
 
@@ -230,9 +231,16 @@ def main() -> None:
         "state_memory": memory,
         "polling_simulation": polling,
     }
+    earlier = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    if "state_store_candidates" in earlier:  # `make bench-store`'s
+        results["state_store_candidates"] = earlier["state_store_candidates"]
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
-    dedupe = previous[previous.index(BEGIN) : previous.index(END) + len(END)] + "\n" if BEGIN in previous else ""
+    kept = ""
+    for name in KEPT_SECTIONS:
+        begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+        if begin in previous:
+            kept += "\n" + previous[previous.index(begin) : previous.index(end) + len(end)] + "\n"
     REPORT.write_text(
         "# Benchmarks\n\nWritten by `make bench` (`bench/run.py`); machine-readable figures in "
         "`bench/results.json`. Figures are from one run on the machine named there (2 cores), ratios measured "
@@ -248,7 +256,7 @@ def main() -> None:
         + latency_section(latency, memory)
         + "\n"
         + polling_section(polling, polling_s)
-        + ("\n" + dedupe if dedupe else ""),
+        + kept,
         encoding="utf-8",
     )
 

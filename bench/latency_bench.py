@@ -26,7 +26,7 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.corpus import pages
 from bench.processor_bench import raw_documents
-from processors.dedupe import Document, NewStory, StoryIndex, state_updates
+from processors.dedupe import NewStory, StoryIndex, state_updates
 
 CLI = str(Path(sys.executable).parent / "news-ingest")
 
@@ -136,41 +136,19 @@ def _state_of(stories: int, queue: Any) -> None:
     entry, with its fingerprint and anchors, kept as the topic's bytes) and the near-duplicate and translation
     indexes built from it. First sightings are spread over the eviction window (30 days), so the translation index
     holds the stories of its own window (3 days), as it would."""
-    import numpy as np
-
-    from bench.dedupe_corpus import background_stories
+    from bench.state_corpus import story_documents, story_templates
     from ingest.config import KafkaSettings
     from ingest.state import StateTable
-    from processors.fingerprint import BANDS, SIGNATURE_BYTES, Fingerprint, fingerprint
-    from processors.translations import anchors
 
-    texts = [story.text for story in background_stories(500)]
-    templates = [(fingerprint(text), anchors(text)) for text in texts]
-    rng = np.random.default_rng(3)
+    templates = story_templates(500)
     before = _rss_mib(os.getpid())
     table = StateTable(KafkaSettings(bootstrap_servers="127.0.0.1:9"), "bench.story-state", compact=True)
     index = StoryIndex(table)
     table.watch(index)
     start = datetime(2026, 10, 26, tzinfo=UTC)
     step = timedelta(days=30) / stories
-    for number in range(stories):
-        site = f"site{number % 997}.example"
-        template, story_anchors = templates[number % len(templates)]
+    for number, document in enumerate(story_documents(stories, templates)):
         now = start + number * step
-        document = Document(
-            identities=[f"url:https://{site}/news/2026/11/{number}-a-story-slug", f"guid:https://{site}/rss#{number}"],
-            content_hash=rng.bytes(32).hex(),
-            fingerprint=Fingerprint(
-                tuple(rng.integers(0, 2**32, size=BANDS, dtype=np.uint64).tolist()),
-                rng.integers(0, 256, size=SIGNATURE_BYTES, dtype=np.uint8).tobytes(),
-                template.paragraphs,
-                template.size,
-            ),
-            title=f"Story {number} of the day",
-            site=site,
-            language="en",
-            anchors=story_anchors,
-        )
         table.stage(state_updates(NewStory(f"{number:020x}"), document, now=now))
         table.commit()
         if number % 10_000 == 0:

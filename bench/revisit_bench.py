@@ -9,7 +9,6 @@ docs/benchmarks.md and its key in bench/results.json.
 from __future__ import annotations
 
 import bisect
-import json
 import math
 import multiprocessing
 import os
@@ -19,10 +18,10 @@ import time
 import uuid
 from contextlib import ExitStack
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from statistics import NormalDist
 from typing import Any
 
+from bench import report
 from bench.loopback import free_port, serve_hosts
 from ingest.checkpoint import Output, PollCheckpoint
 from ingest.config import Settings
@@ -350,28 +349,14 @@ with `revisits.schedule`.
 
 
 BEGIN, END = "<!-- bench-revisits: begin -->", "<!-- bench-revisits: end -->"
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def main() -> None:
     """`make bench-revisits`: this benchmark alone; its section of docs/benchmarks.md and results.json replaced."""
     result = run(os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"))
-    results_path = ROOT / "bench" / "results.json"
-    results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
-    results["revisits"] = result
-    results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    report = ROOT / "docs" / "benchmarks.md"
-    text = report.read_text(encoding="utf-8")
-    poll_cpu = results.get("poller", {}).get("cpu_ms_per_304_poll")
-    new = section(result, poll_cpu)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + new + text[text.index(END) + len(END) + 1 :]
-    elif "\n## Publishing" in text:  # where `make bench` puts it: after the poller's section
-        at = text.index("\n## Publishing") + 1
-        text = text[:at] + new + "\n" + text[at:]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new
-    report.write_text(text, encoding="utf-8")
+    poll_cpu = report.earlier_results().get("poller", {}).get("cpu_ms_per_304_poll")
+    # Where `make bench` puts it: after the poller's section.
+    report.save("revisits", result, section(result, poll_cpu), begin=BEGIN, end=END, before="## Publishing")
 
 
 if __name__ == "__main__":

@@ -24,40 +24,19 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
+from bench import report
+
 BEGIN, END = "<!-- bench-store: begin -->", "<!-- bench-store: end -->"
 LOOKUPS = 100_000
 
 
 def entries(stories: int) -> Iterator[tuple[bytes, bytes]]:
     """The state-topic records of `stories` stories, as the dedupe step writes them."""
-    import numpy as np
+    from bench.state_corpus import story_documents, story_templates
+    from processors.dedupe import NewStory, state_updates
 
-    from bench.dedupe_corpus import background_stories
-    from processors.dedupe import Document, NewStory, state_updates
-    from processors.fingerprint import BANDS, SIGNATURE_BYTES, Fingerprint, fingerprint
-    from processors.translations import anchors
-
-    templates = [(fingerprint(s.text), anchors(s.text)) for s in background_stories(200)]
-    rng = np.random.default_rng(3)
     start = datetime(2026, 10, 26, tzinfo=UTC)
-    for number in range(stories):
-        site = f"site{number % 997}.example"
-        template, story_anchors = templates[number % len(templates)]
-        document = Document(
-            identities=[f"url:https://{site}/news/2026/11/{number}-a-story-slug", f"guid:https://{site}/rss#{number}"],
-            content_hash=rng.bytes(32).hex(),
-            fingerprint=Fingerprint(
-                tuple(rng.integers(0, 2**32, size=BANDS, dtype=np.uint64).tolist()),
-                rng.integers(0, 256, size=SIGNATURE_BYTES, dtype=np.uint8).tobytes(),
-                template.paragraphs,
-                template.size,
-            ),
-            title=f"Story {number} of the day",
-            site=site,
-            language="en",
-            anchors=story_anchors,
-        )
+    for number, document in enumerate(story_documents(stories, story_templates(200))):
         now = start + timedelta(seconds=number)
         for key, value in state_updates(NewStory(f"{number:020x}"), document, now=now).items():
             yield key.encode(), json.dumps(value, separators=(",", ":")).encode()
@@ -236,18 +215,7 @@ heap today (about 250 bytes a story and the translation window's anchors, "End-t
 def main() -> None:
     stories = int(sys.argv[1]) if len(sys.argv) > 1 else 300_000
     result = run(stories)
-    results_path = ROOT / "bench" / "results.json"
-    results = json.loads(results_path.read_text(encoding="utf-8")) if results_path.exists() else {}
-    results["state_store_candidates"] = result
-    results_path.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
-    report = ROOT / "docs" / "benchmarks.md"
-    text = report.read_text(encoding="utf-8")
-    new = section(result)
-    if BEGIN in text:
-        text = text[: text.index(BEGIN)] + new + text[text.index(END) + len(END) + 1 :]
-    else:
-        text = text.rstrip("\n") + "\n\n" + new
-    report.write_text(text, encoding="utf-8")
+    report.save("state_store_candidates", result, section(result), begin=BEGIN, end=END)
     print(json.dumps(result))  # noqa: T201 (a command's output)
 
 

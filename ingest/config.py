@@ -242,6 +242,14 @@ class DedupeSettings(_Section):
     )
     translation_window_days: float = Field(3.0, gt=0, description="How recent a story must be to be translated.")
     sweep_interval_s: float = Field(3600.0, gt=0, description="How often expired stories are looked for.")
+    store_dir: Path | None = Field(
+        None,
+        description=(
+            "Directory of the processor's story store (RocksDB, the local copy of the story-state topic); kept across"
+            " restarts, a restart reads only what the topic gained since. Unset: a temporary directory, rebuilt from"
+            " the topic at every start. One process a directory."
+        ),
+    )
 
 
 class WebSubSettings(_Section):

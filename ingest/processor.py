@@ -33,7 +33,7 @@ from ingest.health import Health
 from ingest.kafka import ConsumerStalled, TransactionalProducer, drain, origin_of
 from ingest.metrics import Metrics
 from ingest.sandbox import BoundedRunner, OutOfBounds
-from ingest.state import StateTable
+from ingest.state import ChangelogTable
 from processors.dedupe import NewStory, Revision, StoryIndex
 from processors.errors import BadRecord, EmptyText, ExtractionOutOfBounds, ExtractionTimeout, Rejected
 from processors.extract import ExtractedArticle, extract_article
@@ -93,7 +93,7 @@ class Processor:
         metrics: Metrics,
         health: Health,
         stop: Event,
-        state: StateTable | None = None,
+        state: ChangelogTable | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self._stop = stop
@@ -118,7 +118,7 @@ class Processor:
         return list(self._steps)
 
     @property
-    def state(self) -> StateTable | None:
+    def state(self) -> ChangelogTable | None:
         return self._state
 
     def recover(self) -> None:
@@ -389,7 +389,7 @@ class Deduplication:
     name = "deduplication"
     stage: Stage = "dedupe"
 
-    def __init__(self, settings: Settings, index: StoryIndex, state: StateTable, metrics: Metrics) -> None:
+    def __init__(self, settings: Settings, index: StoryIndex, state: ChangelogTable, metrics: Metrics) -> None:
         self.topic = settings.extracted_topic
         self._topics = settings.topics
         self._dedupe = settings.dedupe

@@ -17,11 +17,12 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Iterator, Mapping
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, Protocol
 
-from kafka import KafkaConsumer
+from kafka import KafkaConsumer, TopicPartition
 
 from ingest.config import KafkaSettings
 from ingest.kafka import TransactionalProducer, partitions_of, reading_consumer, written_end
@@ -35,19 +36,22 @@ _NOT_DECODED = object()
 class Observer(Protocol):
     """Something derived from the table (an index) that must follow what the table shows."""
 
+    key_prefix: str  # the entries it derives from: it is told of no others
+
     def observe(self, key: str, value: Mapping[str, Any] | None) -> None: ...
 
     def forget_all(self) -> None: ...
 
 
-class StateTable(Mapping[str, dict[str, Any]]):
-    def __init__(self, kafka: KafkaSettings, topic: str, *, compact: bool = False) -> None:
+class ChangelogTable(Mapping[str, dict[str, Any]], ABC):
+    """A table whose truth is a compacted topic: what reading and writing it through Kafka has in common.
+
+    The local copy is the subclass's: `StateTable` in memory, `ingest.stored_table.StoredTable` on disk.
+    """
+
+    def __init__(self, kafka: KafkaSettings, topic: str) -> None:
         self.topic = topic
         self._kafka = kafka
-        self._compact = compact
-        self._base: dict[str, Any] = {}  # the topic's bytes when compact, else their decoding
-        self._overlay: dict[str, dict[str, Any] | None] = {}
-        self._encoded: dict[str, bytes | None] = {}  # staged values as `staged` encoded them for the topic
         self._consumer: KafkaConsumer | None = None
         self._observers: list[Observer] = []
 
@@ -55,26 +59,22 @@ class StateTable(Mapping[str, dict[str, Any]]):
         """Tell `observer` of every change to what the table shows: staged, committed, discarded, restored."""
         self._observers.append(observer)
 
+    @abstractmethod
     def restore(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
-        """Read the topic from the start to its current end; return how many records were applied.
+        """Make the local copy what the topic holds now; return how many records were read to do so.
 
-        Run again after a broker error, it replaces the local copy: the topic is the truth, and a commit whose
-        answer was lost may or may not have happened.
+        Run again after a broker error, it drops what was staged: the topic is the truth, and a commit whose answer
+        was lost may or may not have happened.
         """
+
+    def _tail_from(self, start: Callable[[KafkaConsumer, list[TopicPartition]], None]) -> None:
+        """Read the whole topic from where `start` puts each partition: `catch_up` and `refresh` go on from there."""
         self.close()
-        self._base.clear()
-        self._overlay.clear()
-        self._encoded.clear()
-        for observer in self._observers:
-            observer.forget_all()
         consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
         partitions = partitions_of(consumer, self.topic, self._kafka)
         consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
+        start(consumer, partitions)
         self._consumer = consumer
-        applied = self.catch_up(timeout_s, progress)
-        log.info("state restored", extra={"topic": self.topic, "records": applied, "entries": len(self._base)})
-        return applied
 
     def catch_up(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
         """Apply everything committed up to the topic's end as of now; return how many records were applied.
@@ -103,17 +103,23 @@ class StateTable(Mapping[str, dict[str, Any]]):
             raise RuntimeError(f"state table {self.topic} used before restore()")
         return self._consumer
 
-    def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
-        self._overlay.update(updates)
-        for key in updates:
-            self._encoded.pop(key, None)
-        self._notify(updates.items())
+    @abstractmethod
+    def _apply(self, batches: Mapping[TopicPartition, list[Any]]) -> int:
+        """Apply records read from the topic; return how many."""
 
+    @abstractmethod
+    def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
+        """Writes of the open transaction (None deletes): visible at once to its work, kept or dropped with it."""
+
+    @abstractmethod
     def staged(self) -> Iterator[tuple[str, bytes | None]]:
         """The staged writes, encoded for the state topic (None is a tombstone); `commit` keeps these bytes."""
-        for key, value in self._overlay.items():
-            encoded = self._encoded[key] = _encode(value)
-            yield key, encoded
+
+    @abstractmethod
+    def commit(self) -> None: ...
+
+    @abstractmethod
+    def discard(self) -> None: ...
 
     @contextmanager
     def transaction(self, producer: TransactionalProducer) -> Iterator[TransactionalProducer]:
@@ -128,6 +134,51 @@ class StateTable(Mapping[str, dict[str, Any]]):
             raise
         self.commit()
 
+    def _notify(self, changes: Iterable[tuple[str, Mapping[str, Any] | None]]) -> None:
+        for key, value in changes:
+            for observer in self._observers:
+                if key.startswith(observer.key_prefix):
+                    observer.observe(key, value)
+
+    def close(self) -> None:
+        if self._consumer is not None:
+            self._consumer.close()
+            self._consumer = None
+
+
+class StateTable(ChangelogTable):
+    """A table kept in memory: restored by reading the whole topic at every start."""
+
+    def __init__(self, kafka: KafkaSettings, topic: str, *, compact: bool = False) -> None:
+        super().__init__(kafka, topic)
+        self._compact = compact
+        self._base: dict[str, Any] = {}  # the topic's bytes when compact, else their decoding
+        self._overlay: dict[str, dict[str, Any] | None] = {}
+        self._encoded: dict[str, bytes | None] = {}  # staged values as `staged` encoded them for the topic
+
+    def restore(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
+        """Read the topic from the start to its current end; return how many records were applied."""
+        self._base.clear()
+        self._overlay.clear()
+        self._encoded.clear()
+        for observer in self._observers:
+            observer.forget_all()
+        self._tail_from(lambda consumer, partitions: consumer.seek_to_beginning(*partitions))
+        applied = self.catch_up(timeout_s, progress)
+        log.info("state restored", extra={"topic": self.topic, "records": applied, "entries": len(self._base)})
+        return applied
+
+    def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
+        self._overlay.update(updates)
+        for key in updates:
+            self._encoded.pop(key, None)
+        self._notify(updates.items())
+
+    def staged(self) -> Iterator[tuple[str, bytes | None]]:
+        for key, value in self._overlay.items():
+            encoded = self._encoded[key] = _encode(value)
+            yield key, encoded
+
     def commit(self) -> None:
         for key, value in self._overlay.items():
             self._put(key, self._encoded[key] if key in self._encoded else _encode(value), value)
@@ -140,17 +191,7 @@ class StateTable(Mapping[str, dict[str, Any]]):
         self._encoded.clear()
         self._notify((key, self.get(key)) for key in dropped)
 
-    def _notify(self, changes: Iterator[tuple[str, Mapping[str, Any] | None]] | Any) -> None:
-        for key, value in changes:
-            for observer in self._observers:
-                observer.observe(key, value)
-
-    def close(self) -> None:
-        if self._consumer is not None:
-            self._consumer.close()
-            self._consumer = None
-
-    def _apply(self, batches: Mapping[Any, list[Any]]) -> int:
+    def _apply(self, batches: Mapping[TopicPartition, list[Any]]) -> int:
         count = 0
         for records in batches.values():
             for record in records:

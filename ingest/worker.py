@@ -39,6 +39,9 @@ from ingest.processor import Deduplication, Extraction, Processor, Step
 from ingest.revisit_book import RevisitBook
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
+from ingest.stored_indexes import open_store_dir, stored_indexes
+from ingest.stored_table import StoredTable
+from ingest.story_store import StoryStore
 from ingest.websub import CallbackServer, NudgeWriter
 from processors.dedupe import StoryIndex
 from processors.errors import Interrupted
@@ -294,14 +297,6 @@ def build_processor(
     The dedupe state is restored (and the indexes built from it) before it returns. `extract_only`: the raw topic
     only, in `group` (reprocess), leaving the decisions to whoever holds the dedupe step.
     """
-    dedupe = settings.dedupe
-    state = StateTable(settings.kafka, settings.story_state_topic, compact=True)
-    index = StoryIndex(
-        state,
-        near_duplicate_threshold=dedupe.near_duplicate_threshold,
-        translation_threshold=dedupe.translation_threshold,
-        translation_window=timedelta(days=dedupe.translation_window_days),
-    )
     extractor = BoundedRunner(
         timeout_s=settings.processor.extract_timeout_s,
         memory_bytes=settings.processor.extract_memory_mb * 2**20,
@@ -314,10 +309,10 @@ def build_processor(
     # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
     producer = TransactionalProducer.of_role(settings, "processor")
     stack.callback(producer.close)
+    state: StoredTable | None = None
     if not extract_only:
-        state.watch(index)
+        state, index = _story_state(settings, stack)
         state.restore(progress=lambda: health.beat("processor"))
-        stack.callback(state.close)
         steps.append(Deduplication(settings, index, state, metrics))
     health.set_started("processor")
     topics = [step.topic for step in steps]
@@ -326,13 +321,32 @@ def build_processor(
         steps,
         consumer_factory=lambda: group_consumer(settings, topics, group or settings.processor_group),
         producer=producer,
-        state=None if extract_only else state,
+        state=state,
         metrics=metrics,
         health=health,
         stop=stop,
     )
     stack.callback(processor.close)
     return processor
+
+
+def _story_state(settings: Settings, stack: ExitStack) -> tuple[StoredTable, StoryIndex]:
+    """The story-state table in its store, and the dedupe index over both; closed by `stack`."""
+    dedupe = settings.dedupe
+    window = timedelta(days=dedupe.translation_window_days)
+    store = StoryStore(open_store_dir(dedupe.store_dir, stack))
+    stack.callback(store.close)
+    state = StoredTable(settings.kafka, settings.story_state_topic, store)
+    stack.callback(state.close)
+    index = StoryIndex(
+        state,
+        near_duplicate_threshold=dedupe.near_duplicate_threshold,
+        translation_threshold=dedupe.translation_threshold,
+        translation_window=window,
+        indexes=stored_indexes(store, window),
+    )
+    state.watch(index)
+    return state, index
 
 
 def replay_dead_letters(

@@ -20,15 +20,15 @@ import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ConfigDict
 
 from processors.fingerprint import Fingerprint, containment, paragraph_changes
 from processors.identity import normalize_text, story_id_for
-from processors.near_duplicates import NearDuplicateIndex
+from processors.near_duplicates import Match, NearDuplicateIndex
 from processors.records import Changes
-from processors.translations import TranslationIndex
+from processors.translations import TranslationIndex, TranslationMatch
 
 RECENT_HASHES_KEPT = 8
 # Chosen with `make bench-dedupe` (docs/benchmarks.md): the estimated Jaccard similarity of word 3-shingles above
@@ -133,8 +133,72 @@ def story_key(story_id: str) -> str:
     return f"story:{story_id}"
 
 
+class ExpiryQueue:
+    """(last seen, story id) of every story write, oldest first, in memory: eviction reads it, never the table.
+
+    A story noted again leaves its earlier item behind; stale items are dropped when they come up.
+    """
+
+    def __init__(self) -> None:
+        self._items: list[tuple[float, str]] = []
+
+    def note(self, story_id: str, last_seen: float) -> None:
+        heapq.heappush(self._items, (last_seen, story_id))
+
+    def take_before(self, before: float) -> list[tuple[float, str]]:
+        """Remove and return the items noted before `before`, oldest first."""
+        taken = []
+        while self._items and self._items[0][0] < before:
+            taken.append(heapq.heappop(self._items))
+        return taken
+
+    def put_back(self, items: list[tuple[float, str]]) -> None:
+        for item in items:
+            heapq.heappush(self._items, item)
+
+
+class NearDuplicates(Protocol):
+    def add(self, story_id: str, fingerprint: Fingerprint, site: str) -> None: ...
+
+    def remove(self, story_id: str) -> None: ...
+
+    def matches(self, fingerprint: Fingerprint, threshold: float) -> list[Match]: ...
+
+
+class Translations(Protocol):
+    window: timedelta
+
+    def add(self, story_id: str, language: str, story_anchors: tuple[str, ...], first_seen_at: datetime) -> None: ...
+
+    def remove(self, story_id: str) -> None: ...
+
+    def forget_before(self, now: datetime) -> None: ...
+
+    def best(self, language: str, story_anchors: tuple[str, ...], threshold: float) -> TranslationMatch | None: ...
+
+
+class Expiry(Protocol):
+    def note(self, story_id: str, last_seen: float) -> None: ...
+
+    def take_before(self, before: float) -> list[tuple[float, str]]: ...
+
+    def put_back(self, items: list[tuple[float, str]]) -> None: ...
+
+
+@dataclass(frozen=True)
+class DerivedIndexes:
+    """Where the indexes derived from the table live: the worker keeps them in its story store
+    (`ingest.stored_indexes`), off the heap; without them, `StoryIndex` builds them in memory from the table."""
+
+    near_duplicates: NearDuplicates
+    translations: Translations
+    expiry: Expiry
+
+
 class StoryIndex:
     """The dedupe state, read-only, with the near-duplicate and translation indexes derived from it."""
+
+    key_prefix = "story:"  # the table entries the indexes derive from (a table tells of these only)
 
     def __init__(
         self,
@@ -143,23 +207,30 @@ class StoryIndex:
         near_duplicate_threshold: float = NEAR_DUPLICATE_THRESHOLD,
         translation_threshold: float = TRANSLATION_THRESHOLD,
         translation_window: timedelta = DEFAULT_TRANSLATION_WINDOW,
+        indexes: DerivedIndexes | None = None,
     ) -> None:
+        """`indexes`: the derived indexes, already in step with `entries`; None builds them in memory from it."""
         self._entries = entries
         self._near_duplicate_threshold = near_duplicate_threshold
         self._translation_threshold = translation_threshold
-        self.near_duplicates = NearDuplicateIndex()
-        self.translations = TranslationIndex(translation_window)
-        # (last seen, story id) of every write seen, oldest first; stale items (the story was seen again since) are
-        # dropped when they come up. Eviction reads it instead of scanning the whole table.
-        self._last_seen: list[tuple[float, str]] = []
-        for key, value in entries.items():
-            self.observe(key, value)
+        self._translation_window = translation_window
+        self._in_memory = indexes is None
+        if indexes is None:
+            self.forget_all()
+            for key, value in entries.items():
+                self.observe(key, value)
+        else:
+            self._use(indexes)
+
+    def _use(self, indexes: DerivedIndexes) -> None:
+        self.near_duplicates: NearDuplicates = indexes.near_duplicates
+        self.translations: Translations = indexes.translations
+        self._expiry: Expiry = indexes.expiry
 
     def forget_all(self) -> None:
-        """Empty the derived indexes (the table is being restored from its topic)."""
-        self.near_duplicates = NearDuplicateIndex()
-        self.translations = TranslationIndex(self.translations.window)
-        self._last_seen = []
+        """Empty the derived indexes (the table is being restored from its topic); kept ones are the store's."""
+        if self._in_memory:
+            self._use(DerivedIndexes(NearDuplicateIndex(), TranslationIndex(self._translation_window), ExpiryQueue()))
 
     def observe(self, key: str, value: Mapping[str, Any] | None) -> None:
         """Keep the derived indexes in step with a write to the table (None: the key was deleted)."""
@@ -171,7 +242,7 @@ class StoryIndex:
             self.translations.remove(story_id)
             return
         story = StoryState.model_validate(value)
-        heapq.heappush(self._last_seen, (story.last_seen_at.timestamp(), story_id))
+        self._expiry.note(story_id, story.last_seen_at.timestamp())
         self.near_duplicates.add(story_id, story.fingerprint, story.site or "")
         if story.language:
             self.translations.add(story_id, story.language, story.anchors, story.first_seen_at)
@@ -188,8 +259,7 @@ class StoryIndex:
         """Tombstones for the stories last seen before `before`, and for the aliases that still name them."""
         tombstones: dict[str, None] = {}
         queued_again: list[tuple[float, str]] = []
-        while self._last_seen and self._last_seen[0][0] < before.timestamp():
-            stamp, story_id = heapq.heappop(self._last_seen)
+        for stamp, story_id in self._expiry.take_before(before.timestamp()):
             story = self.story(story_id)
             if story is None or story.last_seen_at >= before or story_key(story_id) in tombstones:
                 continue  # evicted already, or seen since (a later item is queued)
@@ -199,8 +269,7 @@ class StoryIndex:
                 if alias and alias.get("story_id") == story_id:  # an alias can move to another story
                     tombstones[alias_key(identity)] = None
             queued_again.append((stamp, story_id))  # until its tombstone is read back: a transaction can abort
-        for item in queued_again:
-            heapq.heappush(self._last_seen, item)
+        self._expiry.put_back(queued_again)
         return tombstones
 
     def _aliases_naming(self, story_id: str) -> list[str]:

@@ -16,9 +16,12 @@ import hashlib
 import math
 import re
 import unicodedata
+from abc import ABC, abstractmethod
 from collections import Counter, deque
+from collections.abc import Hashable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 MIN_SHARED = 4
 MAX_ANCHORS = 64
@@ -74,14 +77,91 @@ class _Entry:
     first_seen_at: datetime
 
 
-class TranslationIndex:
-    """Anchors of the stories first seen within `window`, by anchor, with document frequencies."""
+class TranslationScoring(ABC):
+    """How a story's translation is chosen among the window's stories, whatever holds them (memory, the store).
+
+    An anchor is held under a token: the anchor itself in memory, its hash on disk; scoring reads only the hooks.
+    """
+
+    window: timedelta
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """How many stories the window holds."""
+
+    @abstractmethod
+    def _token(self, anchor: str) -> Hashable: ...
+
+    @abstractmethod
+    def _frequency(self, token: Any) -> int:
+        """How many stories of the window hold the anchor."""
+
+    @abstractmethod
+    def _holders(self, token: Any) -> Iterable[tuple[str, str]]:
+        """(story id, language) of the stories of the window holding the anchor."""
+
+    @abstractmethod
+    def _tokens_of(self, story_id: str) -> tuple[Any, ...]:
+        """The tokens of a story of the window."""
+
+    def best(self, language: str, story_anchors: tuple[str, ...], threshold: float) -> TranslationMatch | None:
+        """The recent story in another language sharing the most anchor weight, if it reaches `threshold`.
+
+        Candidates are proposed by the story's rarest anchors: a wire's name or a year is held by a good part of the
+        window (tens of thousands of stories: scoring every holder took 200 ms a document at 90k stories), weighs
+        little, and still counts in the score of the candidates the rarer anchors propose. A translation shares
+        most of its anchors with its original, so the rarest of them propose it.
+        """
+        if not story_anchors:
+            return None
+        total = len(self) + 1
+        frequencies: dict[Any, int] = {}
+
+        def frequency(token: Any) -> int:
+            if token not in frequencies:
+                frequencies[token] = self._frequency(token)
+            return frequencies[token]
+
+        def weight(token: Any) -> float:
+            # An anchor no other story holds weighs as one held once: a story's own unshared words must not outweigh
+            # what it shares, or whether a translation is linked depends on what arrived before it.
+            return math.log(total / (1 + max(1, frequency(token)))) + 1.0
+
+        tokens = {anchor: self._token(anchor) for anchor in story_anchors}
+        proposed: dict[str, float] = {}
+        scanned = 0
+        for anchor in sorted(story_anchors, key=lambda a: (frequency(tokens[a]), a)):
+            token = tokens[anchor]
+            if scanned and scanned + frequency(token) > HOLDERS_SCANNED:
+                break
+            anchor_weight = weight(token)
+            for story_id, holder_language in self._holders(token):
+                scanned += 1
+                if holder_language != language:
+                    proposed[story_id] = proposed.get(story_id, 0.0) + anchor_weight
+        mine = set(tokens.values())
+        own = sum(weight(t) for t in mine)
+        best: TranslationMatch | None = None
+        for story_id in sorted(proposed, key=lambda s: (-proposed[s], s))[:CANDIDATES_SCORED]:
+            other = self._tokens_of(story_id)
+            common = [t for t in other if t in mine]
+            if len(common) < MIN_SHARED:
+                continue
+            score = sum(weight(t) for t in common) / min(own, sum(weight(t) for t in other))
+            if score < threshold or (best is not None and (score, best.story_id) <= (best.score, story_id)):
+                continue  # ties go to the smaller story id
+            best = TranslationMatch(story_id, score, len(common))
+        return best
+
+
+class TranslationIndex(TranslationScoring):
+    """Anchors of the stories first seen within `window`, by anchor, with document frequencies, in memory."""
 
     def __init__(self, window: timedelta) -> None:
         self.window = window
         self._entries: dict[str, _Entry] = {}
         self._by_anchor: dict[str, set[str]] = {}
-        self._frequency: Counter[str] = Counter()
+        self._frequency_of: Counter[str] = Counter()
         self._order: deque[tuple[datetime, str]] = deque()
 
     def __len__(self) -> int:
@@ -100,7 +180,7 @@ class TranslationIndex:
         self._order.append((first_seen_at, story_id))
         for anchor in story_anchors:
             self._by_anchor.setdefault(anchor, set()).add(story_id)
-            self._frequency[anchor] += 1
+            self._frequency_of[anchor] += 1
 
     def remove(self, story_id: str) -> None:
         entry = self._entries.pop(story_id, None)
@@ -109,53 +189,24 @@ class TranslationIndex:
         for anchor in entry.anchors:
             holders = self._by_anchor[anchor]
             holders.discard(story_id)
-            self._frequency[anchor] -= 1
+            self._frequency_of[anchor] -= 1
             if not holders:
-                del self._by_anchor[anchor], self._frequency[anchor]
+                del self._by_anchor[anchor], self._frequency_of[anchor]
 
     def forget_before(self, now: datetime) -> None:
         while self._order and self._order[0][0] < now - self.window:
             _, story_id = self._order.popleft()
             self.remove(story_id)
 
-    def best(self, language: str, story_anchors: tuple[str, ...], threshold: float) -> TranslationMatch | None:
-        """The recent story in another language sharing the most anchor weight, if it reaches `threshold`.
+    def _token(self, anchor: str) -> str:
+        return anchor
 
-        Candidates are proposed by the story's rarest anchors: a wire's name or a year is held by a good part of the
-        window (tens of thousands of stories: scoring every holder took 200 ms a document at 90k stories), weighs
-        little, and still counts in the score of the candidates the rarer anchors propose. A translation shares
-        most of its anchors with its original, so the rarest of them propose it.
-        """
-        if not story_anchors:
-            return None
-        total = len(self._entries) + 1
+    def _frequency(self, token: str) -> int:
+        return self._frequency_of.get(token, 0)
 
-        def weight(anchor: str) -> float:
-            # An anchor no other story holds weighs as one held once: a story's own unshared words must not outweigh
-            # what it shares, or whether a translation is linked depends on what arrived before it.
-            return math.log(total / (1 + max(1, self._frequency.get(anchor, 0)))) + 1.0
+    def _holders(self, token: str) -> Iterator[tuple[str, str]]:
+        for story_id in sorted(self._by_anchor.get(token, ())):  # sorted: the same order as the store's
+            yield story_id, self._entries[story_id].language
 
-        proposed: dict[str, float] = {}
-        scanned = 0
-        for anchor in sorted(story_anchors, key=lambda a: (self._frequency.get(a, 0), a)):
-            holders = self._by_anchor.get(anchor, ())
-            if scanned and scanned + len(holders) > HOLDERS_SCANNED:
-                break
-            scanned += len(holders)
-            anchor_weight = weight(anchor)
-            for story_id in holders:
-                if self._entries[story_id].language != language:
-                    proposed[story_id] = proposed.get(story_id, 0.0) + anchor_weight
-        mine = set(story_anchors)
-        own = sum(weight(a) for a in story_anchors)
-        best: TranslationMatch | None = None
-        for story_id in sorted(proposed, key=lambda s: (-proposed[s], s))[:CANDIDATES_SCORED]:
-            other = self._entries[story_id].anchors
-            common = [a for a in other if a in mine]
-            if len(common) < MIN_SHARED:
-                continue
-            score = sum(weight(a) for a in common) / min(own, sum(weight(a) for a in other))
-            if score < threshold or (best is not None and (score, best.story_id) <= (best.score, story_id)):
-                continue  # ties go to the smaller story id
-            best = TranslationMatch(story_id, score, len(common))
-        return best
+    def _tokens_of(self, story_id: str) -> tuple[str, ...]:
+        return self._entries[story_id].anchors

@@ -11,6 +11,8 @@ from ingest.state import StateTable
 
 
 class Recorder:
+    key_prefix = ""  # every entry
+
     def __init__(self) -> None:
         self.seen: list[tuple[str, Any]] = []
 

@@ -2,28 +2,59 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from ingest.config import KafkaSettings
+from ingest.stored_indexes import stored_indexes
+from ingest.stored_table import StoredTable
+from ingest.story_store import StoryStore
 from processors.dedupe import Repeat, StoryIndex
 from processors.language import LanguageDetector
 from processors.pipeline import Publish, Skip, process_document
 from tests.story_cases import Case, cases, mismatches
+from tests.unit.test_stored_indexes import Clock
 
 
-@pytest.fixture(scope="module")
-def decided() -> list[tuple[Case, Publish | Skip]]:
-    table: dict[str, Any] = {}
-    index = StoryIndex(table)
+@pytest.fixture(scope="module", params=["in memory", "in the story store"])
+def decided(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> list[tuple[Case, Publish | Skip]]:
+    """Every case decided in order, against state in memory or in the worker's story store (the same answers)."""
     detector = LanguageDetector()
     results = []
-    for case in cases():
-        outcome = process_document(case.raw_document(), detector=detector, index=index, now=case.at)
-        table.update(outcome.state_updates)
-        for key, value in outcome.state_updates.items():
-            index.observe(key, value)
-        results.append((case, outcome))
+    with ExitStack() as stack:
+        if request.param == "in memory":
+            table: dict[str, Any] = {}
+            index = StoryIndex(table)
+            keep = table.update
+            tell = index.observe
+        else:
+            clock = Clock(cases()[0].at)
+            store = StoryStore(tmp_path_factory.mktemp("store"))
+            stack.callback(store.close)
+            stored = StoredTable(KafkaSettings(bootstrap_servers="127.0.0.1:9"), "t", store)  # never connects
+            index = StoryIndex(stored, indexes=stored_indexes(store, timedelta(days=3), clock))
+            stored.watch(index)
+
+            def keep(updates: dict[str, Any]) -> None:
+                stored.stage(updates)
+                stored.commit()
+
+            def tell(key: str, value: Any) -> None:
+                pass  # the stored table tells the index itself
+
+        for case in cases():
+            if request.param != "in memory":
+                clock.now = case.at
+            outcome = process_document(case.raw_document(), detector=detector, index=index, now=case.at)
+            keep(outcome.state_updates)
+            for key, value in outcome.state_updates.items():
+                tell(key, value)
+            results.append((case, outcome))
     return results
 
 

@@ -41,7 +41,7 @@ class StoredTable(ChangelogTable):
         super().__init__(kafka, topic)
         self.store = store
         self._staged: dict[str, bytes | None] = {}  # this transaction's writes, as encoded for the topic
-        self._undone: set[str] = {key.decode() for key, _ in store.scan(UNDO)}  # keys with an undo entry
+        self._undone = {key[len(UNDO) :].decode() for key, _ in store.scan(UNDO)}  # keys with an undo entry
         self.last_restore: dict[str, Any] = {}
 
     def restore(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:

@@ -97,9 +97,9 @@ def test_two_replicas_decide_as_one_and_a_killed_dedupe_owner_changes_nothing(
         provision(configs[app_id])
 
     def start(app_id: str, name: str) -> Worker:
-        worker = Worker.start(
-            tmp_path, "process", "--config", str(configs[app_id]), env={"NEWS_INGEST_INSTANCE_ID": name}
-        )
+        # Each replica has a story store of its own (a StatefulSet pod's volume), kept when it is killed.
+        env = {"NEWS_INGEST_INSTANCE_ID": name, "NEWS_INGEST_DEDUPE__STORE_DIR": str(tmp_path / f"store-{name}")}
+        worker = Worker.start(tmp_path, "process", "--config", str(configs[app_id]), env=env)
         workers.append(worker)
         return worker
 
@@ -113,13 +113,17 @@ def test_two_replicas_decide_as_one_and_a_killed_dedupe_owner_changes_nothing(
         for app_id in (single, pair):
             wait_until(lambda a=app_id: settled(a), 180, f"round {number} of {app_id} processed")
         if number == 2:
-            # The replica that published this round holds the dedupe step: kill it, start another.
+            # The replica that published this round holds the dedupe step: kill it, and start it again on its
+            # store (the survivor takes the step over meanwhile, the restarted one reads on from its offsets).
             owner = next(r for r in replicas if events(r, "article published"))
             owner.kill()
             killed = owner.log.name
-            replicas.append(start(pair, "replica-c"))
+            name = "replica-a" if owner is replicas[0] else "replica-b"
+            replicas.append(start(pair, name))
     assert killed is not None
     assert alone.stop() == 0
+    restored = events(replicas[-1], "state restored")
+    assert restored and restored[0]["warm"], "the killed owner, restarted on its store, must not rebuild it"
 
     one, two = articles_by_url(single), articles_by_url(pair)
     assert mismatches(labelled(one)) == []

@@ -34,7 +34,13 @@ from .corpus import publish_corpus
 
 
 def test_processor_killed_at_random_instants(tmp_path: Path, app_id: str, workers: list[Worker]) -> None:
-    config = write_config(tmp_path, app_id, processor={"static_membership": True, "batch_size": 20})
+    # One store for every process in turn: each restart reads on from what the killed one left on its disk.
+    config = write_config(
+        tmp_path,
+        app_id,
+        processor={"static_membership": True, "batch_size": 20},
+        dedupe={"store_dir": str(tmp_path / "story-store")},
+    )
     provision(config)
     names = topics(app_id)
     publish_corpus(BOOTSTRAP, names["raw"], SCALE.articles)
@@ -61,7 +67,7 @@ def test_scaling_one_three_one_mid_run(tmp_path: Path, app_id: str, workers: lis
     half = SCALE.articles // 2
     publish_corpus(BOOTSTRAP, names["raw"], half)
     progress = high_watermark(names["articles"])
-    first = Worker.start(tmp_path, "process", "--config", str(config), env={"NEWS_INGEST_INSTANCE_ID": "p1"})
+    first = Worker.start(tmp_path, "process", "--config", str(config), env=replica(tmp_path, 1))
     workers.append(first)
     wait_until(lambda: progress() > 0, 120, "the first replica to make progress")
     ports = [free_port(), free_port()]
@@ -71,7 +77,7 @@ def test_scaling_one_three_one_mid_run(tmp_path: Path, app_id: str, workers: lis
             "process",
             "--config",
             str(config),
-            env={"NEWS_INGEST_INSTANCE_ID": f"p{i}", "NEWS_INGEST_SERVER__PORT": str(port)},
+            env={**replica(tmp_path, i), "NEWS_INGEST_SERVER__PORT": str(port)},
         )
         for i, port in zip((2, 3), ports, strict=True)
     ]
@@ -93,6 +99,14 @@ def test_scaling_one_three_one_mid_run(tmp_path: Path, app_id: str, workers: lis
     shares = [extracted(worker) for worker in [first, *extra]]
     assert all(share > 0 for share in shares), f"the load was not shared: {shares}"
     record_result("processors scaled 1 -> 3 -> 1 mid-run", faults=2, per_replica=shares, **figures)
+
+
+def replica(tmp_path: Path, number: int) -> dict[str, str]:
+    """The environment of replica `number`: its instance id, and a story store of its own (as a StatefulSet's pod)."""
+    return {
+        "NEWS_INGEST_INSTANCE_ID": f"p{number}",
+        "NEWS_INGEST_DEDUPE__STORE_DIR": str(tmp_path / f"story-store-{number}"),
+    }
 
 
 def extracted(worker: Worker) -> int:

@@ -119,8 +119,9 @@ def test_the_configmap_is_a_valid_worker_config_without_secrets(
 
 def test_each_role_runs_as_its_own_hardened_deployment_with_the_three_probes() -> None:
     documents = production()
-    deployments = of_kind(documents, "Deployment")
-    assert set(deployments) == {"news-news-ingest-poller", "news-news-ingest-processor"}
+    deployments = {**of_kind(documents, "Deployment"), **of_kind(documents, "StatefulSet")}
+    assert set(of_kind(documents, "Deployment")) == {"news-news-ingest-poller"}
+    assert set(of_kind(documents, "StatefulSet")) == {"news-news-ingest-processor"}  # its story store
     for role, deployment in (
         ("poll", deployments["news-news-ingest-poller"]),
         ("process", deployments["news-news-ingest-processor"]),
@@ -162,6 +163,35 @@ def test_each_role_runs_as_its_own_hardened_deployment_with_the_three_probes() -
     assert scaled["spec"]["maxReplicaCount"] <= 24
     hpa = of_kind(render(), "HorizontalPodAutoscaler")["news-news-ingest-processor"]
     assert hpa["spec"]["maxReplicas"] <= 12  # never more replicas than partitions
+
+
+def test_the_processor_keeps_its_story_store_on_a_volume_of_its_own_or_rebuilds_it() -> None:
+    documents = render()
+    processor = of_kind(documents, "StatefulSet")["news-news-ingest-processor"]
+    container = processor["spec"]["template"]["spec"]["containers"][0]
+    env = {e["name"]: e.get("value") for e in container["env"]}
+    store_dir = env["NEWS_INGEST_DEDUPE__STORE_DIR"]
+    mounts = {m["name"]: m["mountPath"] for m in container["volumeMounts"]}
+    assert mounts["story-store"] == store_dir
+    (claim,) = processor["spec"]["volumeClaimTemplates"]
+    assert claim["metadata"]["name"] == "story-store" and claim["spec"]["accessModes"] == ["ReadWriteOnce"]
+    assert processor["spec"]["persistentVolumeClaimRetentionPolicy"]["whenScaled"] == "Retain"
+    assert (
+        of_kind(documents, "HorizontalPodAutoscaler")["news-news-ingest-processor"]["spec"]["scaleTargetRef"]["kind"]
+        == "StatefulSet"
+    )
+    assert "NEWS_INGEST_DEDUPE__STORE_DIR" not in {
+        e["name"]
+        for e in of_kind(documents, "Deployment")["news-news-ingest-poller"]["spec"]["template"]["spec"]["containers"][
+            0
+        ]["env"]
+    }
+
+    ephemeral = render("--set", "processor.storyStore.persistent=false")
+    assert "StatefulSet" not in {document["kind"] for document in ephemeral}
+    pod = of_kind(ephemeral, "Deployment")["news-news-ingest-processor"]["spec"]["template"]["spec"]
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert "emptyDir" in volumes["story-store"]  # an empty volume: a rebuild from the topic, never a wrong answer
 
 
 def test_network_policy_lets_pollers_reach_only_public_web_addresses() -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import struct
 from collections.abc import Iterator
-
-import numpy as np
 
 from bench.dedupe_corpus import background_stories
 from processors.dedupe import Document
@@ -19,18 +19,22 @@ def story_templates(texts: int = 500) -> list[Template]:
     return [(fingerprint(story.text), anchors(story.text)) for story in background_stories(texts)]
 
 
-def story_documents(stories: int, templates: list[Template], *, seed: int = 3) -> Iterator[Document]:
-    """`stories` documents of distinct stories on 997 sites, as the dedupe step would see them."""
-    rng = np.random.default_rng(seed)
-    for number in range(stories):
+def story_documents(stories: int, templates: list[Template], *, seed: int = 3, start: int = 0) -> Iterator[Document]:
+    """The documents of distinct stories start..stories-1 on 997 sites, as the dedupe step would see them.
+
+    A story's random parts (content hash, band keys, signature) come from its number and `seed` alone, so any
+    range of stories can be made again, in any process.
+    """
+    for number in range(start, stories):
         site = f"site{number % 997}.example"
         template, story_anchors = templates[number % len(templates)]
+        noise = hashlib.shake_128(f"{seed}:{number}".encode()).digest(32 + 4 * BANDS + SIGNATURE_BYTES)
         yield Document(
             identities=[f"url:https://{site}/news/2026/11/{number}-a-story-slug", f"guid:https://{site}/rss#{number}"],
-            content_hash=rng.bytes(32).hex(),
+            content_hash=noise[:32].hex(),
             fingerprint=Fingerprint(
-                tuple(rng.integers(0, 2**32, size=BANDS, dtype=np.uint64).tolist()),
-                rng.integers(0, 256, size=SIGNATURE_BYTES, dtype=np.uint8).tobytes(),
+                struct.unpack_from(f"<{BANDS}I", noise, 32),
+                noise[32 + 4 * BANDS :],
                 template.paragraphs,
                 template.size,
             ),

@@ -70,7 +70,8 @@ class ChangelogTable(Mapping[str, dict[str, Any]], ABC):
     def _tail_from(self, start: Callable[[KafkaConsumer, list[TopicPartition]], None]) -> None:
         """Read the whole topic from where `start` puts each partition: `catch_up` and `refresh` go on from there."""
         self.close()
-        consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000)
+        # Large polls: a restore reads millions of records, and every poll and every store batch has its cost.
+        consumer = reading_consumer(self._kafka, consumer_timeout_ms=1000, max_poll_records=5000)
         partitions = partitions_of(consumer, self.topic, self._kafka)
         consumer.assign(partitions)
         start(consumer, partitions)

@@ -42,6 +42,7 @@ _COUNT = struct.Struct(">I")
 _ID = 10
 _TRANSLATIONS = META + b"translations"
 _FREQUENCIES_CACHED = 200_000
+_HOLDERS_CACHED = 500_000  # (story, language) pairs: ~60 MB at most
 
 
 def _story(story_id: str) -> bytes:
@@ -126,8 +127,11 @@ class StoredTranslations(TranslationScoring):
         self._store = store
         self.window = window
         self._clock = clock  # a story first seen before the window is not added: it could never be linked
-        # Frequencies read by decisions, kept in step with the writes: a common anchor is read by most decisions.
+        # Frequencies and holders read by decisions, kept in step with the writes: the common anchors of the news
+        # of the day are read by most decisions, and a thousand holders read from disk cost milliseconds.
         self._frequencies: dict[bytes, int] = {}
+        self._holders_of: dict[bytes, dict[bytes, str]] = {}
+        self._holders_cached = 0
 
     def __len__(self) -> int:
         value = self._store.get(_TRANSLATIONS)
@@ -135,18 +139,19 @@ class StoredTranslations(TranslationScoring):
 
     def add(self, story_id: str, language: str, story_anchors: tuple[str, ...], first_seen_at: datetime) -> None:
         story = _story(story_id)
-        tokens = tuple(dict.fromkeys(self._token(anchor) for anchor in story_anchors))
         known = self._store.get(b"W" + story)
+        first_seen = _window_entry(known)[0] if known is not None else _millis(first_seen_at)  # a revision keeps it
+        if first_seen < _millis(self._clock() - self.window.total_seconds()):
+            if known is not None:
+                self._drop(story, known)
+            return  # older than any translation the window would take (most of a rebuild: read past quickly)
+        tokens = tuple(dict.fromkeys(self._token(anchor) for anchor in story_anchors))
         if known is not None:
-            known_first_seen, _, known_tokens = _window_entry(known)
-            if known_tokens == tokens:
+            if _window_entry(known)[2] == tokens:
                 return
             self._drop(story, known)  # a revision: its new anchors, its first sighting
-            first_seen = known_first_seen
-        else:
-            first_seen = _millis(first_seen_at)
-        if not tokens or first_seen < _millis(self._clock() - self.window.total_seconds()):
-            return  # nothing to link by, or older than any translation the window would take
+        if not tokens:
+            return
         encoded_language = language.encode()
         self._store.put(
             b"W" + story, _STAMP.pack(first_seen) + bytes([len(encoded_language)]) + encoded_language + b"".join(tokens)
@@ -155,6 +160,9 @@ class StoredTranslations(TranslationScoring):
         for token in tokens:
             self._store.put(b"A" + token + story, encoded_language)
             self._count(b"F" + token, +1)
+            cached = self._holders_of.get(token)
+            if cached is not None:
+                cached[story] = language
         self._count(_TRANSLATIONS, +1)
 
     def remove(self, story_id: str) -> None:
@@ -170,6 +178,9 @@ class StoredTranslations(TranslationScoring):
         for token in tokens:
             self._store.delete(b"A" + token + story)
             self._count(b"F" + token, -1)
+            cached = self._holders_of.get(token)
+            if cached is not None:
+                cached.pop(story, None)
         self._count(_TRANSLATIONS, -1)
 
     def _count(self, key: bytes, change: int) -> None:
@@ -208,8 +219,16 @@ class StoredTranslations(TranslationScoring):
         return count
 
     def _holders(self, token: bytes) -> Iterator[tuple[str, str]]:
-        for key, language in self._store.scan(b"A" + token):
-            yield key[-_ID:].hex(), language.decode()
+        cached = self._holders_of.get(token)
+        if cached is None:
+            cached = {key[-_ID:]: language.decode() for key, language in self._store.scan(b"A" + token)}
+            if self._holders_cached + len(cached) > _HOLDERS_CACHED:
+                self._holders_of.clear()
+                self._holders_cached = 0
+            self._holders_of[token] = cached
+            self._holders_cached += len(cached)
+        for story in sorted(cached):  # key order, as the store's scan gives them
+            yield story.hex(), cached[story]
 
     def _tokens_of(self, story_id: str) -> tuple[bytes, ...]:
         known = self._store.get(b"W" + _story(story_id))

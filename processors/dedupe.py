@@ -241,11 +241,20 @@ class StoryIndex:
             self.near_duplicates.remove(story_id)
             self.translations.remove(story_id)
             return
-        story = StoryState.model_validate(value)
-        self._expiry.note(story_id, story.last_seen_at.timestamp())
-        self.near_duplicates.add(story_id, story.fingerprint, story.site or "")
-        if story.language:
-            self.translations.add(story_id, story.language, story.anchors, story.first_seen_at)
+        # The fields the indexes need, read without validating the whole entry: a rebuild reads millions.
+        self._expiry.note(story_id, _moment(value["last_seen_at"]).timestamp())
+        signature = value.get("signature") or ""
+        fingerprint = Fingerprint(
+            tuple(value.get("bands") or ()),
+            bytes.fromhex(signature),
+            tuple(value.get("paragraphs") or ()),
+            int(value.get("size") or 0),
+        )
+        self.near_duplicates.add(story_id, fingerprint, value.get("site") or "")
+        language = value.get("language")
+        if language:
+            anchors = tuple(value.get("anchors") or ())
+            self.translations.add(story_id, language, anchors, _moment(value["first_seen_at"]))
 
     def story(self, story_id: str) -> StoryState | None:
         value = self._entries.get(story_key(story_id))
@@ -332,6 +341,11 @@ class StoryIndex:
             cluster_id=original.cluster,
             similarity=round(match.score, 3),
         )
+
+
+def _moment(value: str | datetime) -> datetime:
+    """A timestamp of an entry: ISO 8601 as the topic has it, or a datetime."""
+    return value if isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
 def _same_story(known: StoryState, document: Document, matched_by: str) -> Repeat | Revision:

@@ -116,6 +116,7 @@ class TranslationScoring(ABC):
             return None
         total = len(self) + 1
         frequencies: dict[Any, int] = {}
+        weights: dict[Any, float] = {}
 
         def frequency(token: Any) -> int:
             if token not in frequencies:
@@ -125,7 +126,9 @@ class TranslationScoring(ABC):
         def weight(token: Any) -> float:
             # An anchor no other story holds weighs as one held once: a story's own unshared words must not outweigh
             # what it shares, or whether a translation is linked depends on what arrived before it.
-            return math.log(total / (1 + max(1, frequency(token)))) + 1.0
+            if token not in weights:
+                weights[token] = math.log(total / (1 + max(1, frequency(token)))) + 1.0
+            return weights[token]
 
         tokens = {anchor: self._token(anchor) for anchor in story_anchors}
         proposed: dict[str, float] = {}
@@ -147,7 +150,14 @@ class TranslationScoring(ABC):
             common = [t for t in other if t in mine]
             if len(common) < MIN_SHARED:
                 continue
-            score = sum(weight(t) for t in common) / min(own, sum(weight(t) for t in other))
+            shared = sum(weight(t) for t in common)
+            # Every weight is at least 1 (no anchor is held by more stories than the window has): the candidate's
+            # own anchors, whose frequencies are not read yet, weigh at least that. When even then the score
+            # could not count, their frequencies (a read each from the store) are not needed.
+            at_most = shared / min(own, shared + len(other) - len(common)) * (1 + 1e-9)
+            if at_most < threshold or (best is not None and at_most < best.score):
+                continue
+            score = shared / min(own, sum(weight(t) for t in other))
             if score < threshold or (best is not None and (score, best.story_id) <= (best.score, story_id)):
                 continue  # ties go to the smaller story id
             best = TranslationMatch(story_id, score, len(common))

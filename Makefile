@@ -13,7 +13,7 @@ TOOLS := .local/bin
 HELM_MODULE := helm.sh/helm/v3/cmd/helm@v3.22.0
 PROMTOOL_MODULE := github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
-.PHONY: help install bench bench-dedupe conformance tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
+.PHONY: help install bench bench-state bench-dedupe conformance tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench-revisits: $(INSTALLED) kafka-up ## revisits alone: CPU per revisit on the 
 STORIES ?= 300000
 bench-store: $(INSTALLED) ## story state off the heap: RocksDB (rocksdict) and LMDB against the in-heap table, STORIES=N (its section of docs/benchmarks.md)
 	$(BIN)/python -m bench.store_bench $(STORIES)
+
+bench-state: $(INSTALLED) kafka-up ## story state at volume: STORIES=N stories in the story store on the real broker: RSS, disk, warm restart, cold rebuild, decision p99 (last line JSON; its section of docs/benchmarks.md)
+	$(BIN)/python -m bench.state_bench $(if $(filter command line environment,$(origin STORIES)),$(STORIES),)
 
 bench-dedupe: $(INSTALLED) kafka-up ## story identity: precision/recall on 1,200 labelled pairs, index memory and lookups at 100k/1M, restore rate
 	$(BIN)/python -m bench.dedupe_run

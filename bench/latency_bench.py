@@ -9,15 +9,13 @@ runs (steady state). A second measurement builds a dedupe state of 1,000,000 sto
 from __future__ import annotations
 
 import json
-import multiprocessing
-import os
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +24,6 @@ from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
 from bench.corpus import pages
 from bench.processor_bench import raw_documents
-from processors.dedupe import NewStory, StoryIndex, state_updates
 
 CLI = str(Path(sys.executable).parent / "news-ingest")
 
@@ -128,48 +125,4 @@ def _summary(values: list[float], rss: list[float], rate: float, log_path: Path)
         "worker_rss_mib_steady": sorted(rss)[len(rss) // 2],
         "worker_rss_mib_max": max(rss),
         "latencies_s": values,
-    }
-
-
-def _state_of(stories: int, queue: Any) -> None:
-    """The dedupe state of `stories` stories as a processor holds it: the state table (two aliases and the story
-    entry, with its fingerprint and anchors, kept as the topic's bytes) and the near-duplicate and translation
-    indexes built from it. First sightings are spread over the eviction window (30 days), so the translation index
-    holds the stories of its own window (3 days), as it would."""
-    from bench.state_corpus import story_documents, story_templates
-    from ingest.config import KafkaSettings
-    from ingest.state import StateTable
-
-    templates = story_templates(500)
-    before = _rss_mib(os.getpid())
-    table = StateTable(KafkaSettings(bootstrap_servers="127.0.0.1:9"), "bench.story-state", compact=True)
-    index = StoryIndex(table)
-    table.watch(index)
-    start = datetime(2026, 10, 26, tzinfo=UTC)
-    step = timedelta(days=30) / stories
-    for number, document in enumerate(story_documents(stories, templates)):
-        now = start + number * step
-        table.stage(state_updates(NewStory(f"{number:020x}"), document, now=now))
-        table.commit()
-        if number % 10_000 == 0:
-            index.translations.forget_before(now)  # as each decision does
-    per_story = (_rss_mib(os.getpid()) - before) * 2**20 / stories
-    started = time.perf_counter()
-    evicted = index.expired(before=start + timedelta(days=1))  # the oldest day's stories
-    queue.put((per_story, time.perf_counter() - started, sum(key.startswith("story:") for key in evicted)))
-
-
-def state_memory(stories: int = 1_000_000) -> dict[str, float]:
-    context = multiprocessing.get_context("spawn")
-    queue = context.Queue()
-    child = context.Process(target=_state_of, args=(stories, queue))
-    child.start()
-    per_story, sweep_s, evicted = queue.get(timeout=900)
-    child.join()
-    return {
-        "stories": stories,
-        "bytes_per_story": per_story,
-        "total_mib": per_story * stories / 2**20,
-        "eviction_sweep_s": sweep_s,
-        "evicted_stories": evicted,
     }

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import latency_bench, plots, poller_bench, processor_bench, publish_bench, revisit_bench
+from bench import latency_bench, plots, poller_bench, processor_bench, publish_bench, revisit_bench, state_bench
 from bench.corpus import pages
 from bench.schedule_sim import BOUNDS, DAYS, run
 
@@ -177,8 +177,8 @@ with zstd support (Kafka 2.1+ clients; kafka-python with the `zstandard` package
 """
 
 
-def latency_section(result: dict[str, Any], memory: dict[str, float]) -> str:
-    return f"""## End-to-end latency and memory
+def latency_section(result: dict[str, Any]) -> str:
+    return f"""## End-to-end latency
 
 `bench/latency_bench.py`: a real `news-ingest process` worker, raw documents at {result["rate_per_s"]:.0f}/s for
 {result["articles"]} articles; latency from the page's fetch time to the article's commit becoming visible to a
@@ -190,20 +190,11 @@ read_committed consumer:
 | p99 | {result["p99_s"] * 1000:.0f} ms | < 1 s: {_verdict(result["p99_s"] < 1)} |
 | max | {result["max_s"] * 1000:.0f} ms | |
 | worker RSS, steady state | {result["worker_rss_mib_steady"]:.0f} MiB (max {result["worker_rss_mib_max"]:.0f}) | |
-| dedupe state, {memory["stories"]:,.0f} stories | {memory["bytes_per_story"]:,.0f} bytes per story ({memory["total_mib"]:,.0f} MiB) | |
-| eviction sweep at that size ({memory["evicted_stories"]:,} stories of the oldest day) | {memory["eviction_sweep_s"] * 1000:,.0f} ms | |
 
 ![End-to-end latency: share of articles committed within x ms](benchmarks/latency-cdf.png)
 
-The dedupe state as a processor holds it, first sightings spread over the 30-day window: the state table (two
-aliases and the story entry with its fingerprint, anchors and alias list, each kept as the topic's JSON bytes and
-decoded when read), the near-duplicate index (about 250 bytes a story, "Story identity" below), the translation
-index (its 3-day window) and the eviction queue. Before, the table held decoded JSON objects: 5.2 KiB a story
-(5 GiB at 1M stories), measured with every story sharing one text's strings, so it was worse than that. What is
-left is mostly the entries' own bytes (about 1.4 KiB a story entry, 170 bytes an alias) and a Python object or
-two per entry; a store off the Python heap (an embedded key-value store on local disk, as Kafka Streams keeps
-RocksDB) would be the next step, not taken. Eviction no longer scans the table: a queue ordered by last sighting
-names the stories due, and each story lists its aliases.
+The memory of the dedupe state at volume is the story store's ("Story state at volume" below): it no longer
+grows with the stories kept.
 """
 
 
@@ -220,7 +211,10 @@ def main() -> None:
     latency = latency_bench.latency(bootstrap)
     plots.latency_cdf(latency.pop("latencies_s"), latency["rate_per_s"], FIGURES / "latency-cdf.png")
     plots.scheduler_tradeoff(polling, FIGURES / "polling-tradeoff.png")
-    memory = latency_bench.state_memory()
+    # The story store at make bench's size; the larger runs of `make bench-state STORIES=N` are kept beside it.
+    earlier = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
+    state_runs = earlier.get("story_state_at_volume", {})
+    state_runs[str(state_bench.DEFAULT_STORIES)] = state_bench.run(state_bench.DEFAULT_STORIES)
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},
         "processor": {k: v for k, v in processor.items() if k != "profile"},
@@ -228,10 +222,9 @@ def main() -> None:
         "revisits": revisits,
         "publishing": publishing,
         "latency": latency,
-        "state_memory": memory,
+        "story_state_at_volume": state_runs,
         "polling_simulation": polling,
     }
-    earlier = json.loads(RESULTS.read_text(encoding="utf-8")) if RESULTS.exists() else {}
     if "state_store_candidates" in earlier:  # `make bench-store`'s
         results["state_store_candidates"] = earlier["state_store_candidates"]
     RESULTS.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
@@ -253,7 +246,9 @@ def main() -> None:
         + "\n"
         + publishing_section(publishing)
         + "\n"
-        + latency_section(latency, memory)
+        + latency_section(latency)
+        + "\n"
+        + state_bench.section(state_runs)
         + "\n"
         + polling_section(polling, polling_s)
         + kept,

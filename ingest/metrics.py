@@ -122,6 +122,11 @@ class Metrics:
         self.state_entries = Gauge(
             "news_ingest_state_entries", "Entries held in a restored state table.", ["table"], registry=r
         )
+        self.story_store_bytes = Gauge(
+            "news_ingest_story_store_bytes",
+            "Bytes on disk of the processor's story store (the story-state topic's local copy and its indexes).",
+            registry=r,
+        )
 
     def domain(self, host: str) -> str:
         """The `domain` label for `host`: page hosts come from feeds we do not control, so the label set is bounded

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import struct
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -29,11 +30,13 @@ from kafka import KafkaConsumer, TopicPartition
 from ingest.config import KafkaSettings
 from ingest.kafka import written_end
 from ingest.state import ChangelogTable
-from ingest.story_store import TABLE, UNDO, StoryStore
+from ingest.story_store import META, TABLE, UNDO, StoryStore
 
 log = logging.getLogger(__name__)
 
 _ABSENT, _PRESENT = b"\x00", b"\x01"
+_ENTRIES = META + b"entries"
+_COUNT = struct.Struct(">q")
 
 
 class StoredTable(ChangelogTable):
@@ -42,6 +45,7 @@ class StoredTable(ChangelogTable):
         self.store = store
         self._staged: dict[str, bytes | None] = {}  # this transaction's writes, as encoded for the topic
         self._undone = {key[len(UNDO) :].decode() for key, _ in store.scan(UNDO)}  # keys with an undo entry
+        self._entries = _count(store.get(_ENTRIES))  # kept with the entries: counting 45M keys takes a minute
         self.last_restore: dict[str, Any] = {}
 
     def restore(self, timeout_s: float = 300.0, progress: Callable[[], None] = lambda: None) -> int:
@@ -58,6 +62,7 @@ class StoredTable(ChangelogTable):
             if reason:
                 log.warning("story store rebuilt from the topic", extra={"topic": self.topic, "reason": reason})
                 self.store.start_copy(self.topic)
+                self._entries = 0
                 offsets = {}
             positions["warm"] = not reason
             for tp in partitions:
@@ -109,12 +114,16 @@ class StoredTable(ChangelogTable):
     def _put(self, key: str, encoded: bytes | None) -> None:
         """Keep `encoded` (None: a tombstone) under `key`, and tell the observers of the change."""
         table_key = TABLE + key.encode()
-        if self.store.get(table_key) == encoded:
+        before = self.store.get(table_key)
+        if before == encoded:
             return  # our own write read back, or a record replayed after a restart
         if encoded is None:
             self.store.delete(table_key)
         else:
             self.store.put(table_key, encoded)
+        if (before is None) != (encoded is None):
+            self._entries += 1 if before is None else -1
+            self.store.put(_ENTRIES, _COUNT.pack(self._entries))
         if any(key.startswith(observer.key_prefix) for observer in self._observers):
             self._notify([(key, None if encoded is None else json.loads(encoded))])
 
@@ -162,7 +171,11 @@ class StoredTable(ChangelogTable):
         yield from (key[len(TABLE) :].decode() for key, _ in self.store.scan(TABLE))
 
     def __len__(self) -> int:
-        return sum(1 for _ in self.store.scan(TABLE))
+        return self._entries
+
+
+def _count(value: bytes | None) -> int:
+    return _COUNT.unpack(value)[0] if value else 0
 
 
 def _undo_value(before: bytes | None) -> bytes:

@@ -41,7 +41,7 @@ from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
 from ingest.stored_indexes import open_store_dir, stored_indexes
 from ingest.stored_table import StoredTable
-from ingest.story_store import StoryStore
+from ingest.story_store import StoryStore, disk_bytes
 from ingest.websub import CallbackServer, NudgeWriter
 from processors.dedupe import StoryIndex
 from processors.errors import Interrupted
@@ -170,7 +170,10 @@ class Worker:
 
     def _processor(self, stack: ExitStack) -> Processor:
         processor = build_processor(self.settings, stack, self.metrics, self.health, self.stop)
-        self.metrics.state_entries.labels("stories").set(len(processor.state or ()))
+        state = processor.state
+        if isinstance(state, StoredTable):  # read when scraped: both change as the state does
+            self.metrics.state_entries.labels("stories").set_function(lambda: len(state))
+            self.metrics.story_store_bytes.set_function(lambda: disk_bytes(state.store.path))
         return processor
 
     def _run_loops(self, loops: list[_Loop]) -> int:

@@ -97,6 +97,7 @@ def test_a_kill_at_any_step_leaves_the_store_as_the_topic(tmp_path: Path, app_id
         committed = crash_at not in STEPS[:2]
         latest = {record.key.decode(): json.loads(record.value) for record in read_topic(topic)}
         assert dict(table) == latest == ({**v1, **v2} if committed else v1)
+        assert len(table) == len(latest)
         story = index.story_for(second.identities[0] if committed else first.identities[0])
         assert story is not None and story.version == (2 if committed else 1)
         shown, other = (second, first) if committed else (first, second)

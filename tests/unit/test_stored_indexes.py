@@ -190,3 +190,4 @@ def test_staged_writes_are_read_at_once_and_undone_by_discard(store: StoryStore)
     again = index.decide(copy, NOW)  # the aborted copy left nothing in the indexes: still a copy of the first
     assert getattr(again, "duplicate_of", None) == story
     assert dict(table) == {key: value for key, value in kept.items()}
+    assert len(table) == len(kept)  # counted as written, not by a scan

@@ -133,7 +133,7 @@ def test_each_role_runs_as_its_own_hardened_deployment_with_the_three_probes() -
         assert container["readinessProbe"]["httpGet"]["path"] == "/readyz"
         startup = container["startupProbe"]
         assert startup["httpGet"]["path"] == "/startupz"
-        assert startup["periodSeconds"] * startup["failureThreshold"] >= 300  # room for a large state restore
+        assert startup["periodSeconds"] * startup["failureThreshold"] >= 3600  # room for a story store rebuild
         assert pod["securityContext"]["runAsNonRoot"] is True
         assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
         assert container["securityContext"]["readOnlyRootFilesystem"] is True

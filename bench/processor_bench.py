@@ -137,7 +137,7 @@ def processor(documents: list[RawDocument], bootstrap: str) -> tuple[float, floa
         processor={"batch_size": 100},
     )
     ensure_topics(settings)
-    feeder = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks="all")
+    feeder = KafkaProducer(bootstrap_servers=bootstrap, linger_ms=20, acks="all", max_request_size=16 * 2**20)
     for document in documents:
         feeder.send(settings.topics.raw, key=document.url.encode(), value=document.to_json_bytes())
     feeder.flush()

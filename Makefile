@@ -73,8 +73,8 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 	NEWS_INGEST_FAULTS=full $(BIN)/pytest tests/faults $(PYTEST_ARGS)
 	$(BIN)/python -m tests.faults.report
 
-bench: $(INSTALLED) kafka-up ## run the benchmarks (10 to 13 minutes here); writes docs/benchmarks.md and bench/results.json
-	$(BIN)/python -m bench.run
+bench: $(INSTALLED) kafka-up ## run the benchmarks (15 minutes here); real pages from CORPORA=../shared/corpora (aeb/) first; writes docs/benchmarks.md and bench/results.json
+	AEB_CORPUS=$(abspath $(CORPORA))/aeb $(BIN)/python -m bench.run
 
 bench-revisits: $(INSTALLED) kafka-up ## revisits alone: CPU per revisit on the real broker, requests at 10k/100k stories a day, updates caught per schedule (its section of docs/benchmarks.md)
 	$(BIN)/python -m bench.revisit_bench

@@ -9,7 +9,16 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench import latency_bench, plots, poller_bench, processor_bench, publish_bench, revisit_bench, state_bench
+from bench import (
+    latency_bench,
+    plots,
+    poller_bench,
+    processor_bench,
+    publish_bench,
+    real_pages,
+    revisit_bench,
+    state_bench,
+)
 from bench.corpus import pages
 from bench.schedule_sim import BOUNDS, DAYS, run
 
@@ -203,6 +212,7 @@ def main() -> None:
     started = time.monotonic()
     polling = run()
     polling_s = time.monotonic() - started
+    real = real_pages.run(bootstrap) if real_pages.AEB.is_dir() else None  # real pages first: they are what matters
     processor = processor_bench.run(bootstrap)
     records = [a.to_json_bytes() for a in processor_bench.articles(pages(300))]
     publishing = publish_bench.run(bootstrap, records)
@@ -217,6 +227,7 @@ def main() -> None:
     state_runs[str(state_bench.DEFAULT_STORIES)] = state_bench.run(state_bench.DEFAULT_STORIES)
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},
+        "real_pages": real,
         "processor": {k: v for k, v in processor.items() if k != "profile"},
         "poller": {k: v for k, v in poller.items() if k != "profile"},
         "revisits": revisits,
@@ -238,6 +249,7 @@ def main() -> None:
         "# Benchmarks\n\nWritten by `make bench` (`bench/run.py`); machine-readable figures in "
         "`bench/results.json`. Figures are from one run on the machine named there (2 cores), ratios measured "
         "side by side in the same run. Numbers live here, never in tests.\n\n"
+        + (real_pages.section(real, processor) + "\n" if real else "")
         + processor_section(processor)
         + "\n"
         + poller_section(poller, processor["ceiling_pages_per_cpu_s"])

@@ -226,6 +226,13 @@ class ProcessorSettings(_Section):
         description="Deadline for extracting one page; past it the work is stopped and the page dead-lettered.",
     )
     extract_memory_mb: int = Field(1536, ge=256, description="Address-space ceiling of the extraction process.")
+    language_engine: Literal["langdetect-rs", "langdetect"] = Field(
+        "langdetect-rs",
+        description=(
+            "Language detector: langdetect-rs (langdetect's algorithm and profiles in Rust, the same answers, ~15x"
+            " faster a call) or langdetect itself (the reference, pure Python)."
+        ),
+    )
 
 
 class DedupeSettings(_Section):

@@ -308,7 +308,8 @@ def build_processor(
         work="extraction",
     )
     stack.callback(extractor.close)
-    steps: list[Step] = [Extraction(settings, LanguageDetector(), metrics, extractor)]
+    detector = LanguageDetector(engine=settings.processor.language_engine)
+    steps: list[Step] = [Extraction(settings, detector, metrics, extractor)]
     # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.
     producer = TransactionalProducer.of_role(settings, "processor")
     stack.callback(producer.close)

@@ -1,6 +1,9 @@
+import functools
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from processors.language import UNDETERMINED, LanguageDetector
 
@@ -61,3 +64,53 @@ def test_the_seed_is_indonesian(detector: LanguageDetector) -> None:
     article = extract_article(SEED.read_text(encoding="utf-8"), url=None, content_type="text/html")
     guess = detector.detect(article.text, declared=[article.declared_language])
     assert guess.language == "id"
+
+
+# ---- the two engines: langdetect (the reference) and langdetect-rs answer alike
+
+
+@pytest.fixture(scope="module")
+def engines() -> tuple[LanguageDetector, LanguageDetector]:
+    return LanguageDetector(engine="langdetect"), LanguageDetector(engine="langdetect-rs")
+
+
+@functools.cache
+def profile_texts() -> list[tuple[str, str]]:
+    """For each of langdetect's 55 language profiles, a text of its most frequent words' n-grams, in its script."""
+    import json
+
+    import langdetect
+
+    folder = Path(langdetect.__file__).parent / "profiles"
+    texts = []
+    for path in sorted(folder.iterdir()):
+        frequencies = json.loads(path.read_text(encoding="utf-8"))["freq"]
+        grams = sorted((gram for gram in frequencies if len(gram) == 3 and " " not in gram), key=frequencies.get)
+        texts.append((path.name, " ".join(reversed(grams[-120:]))[:400]))
+    return texts
+
+
+def fixture_texts() -> list[tuple[str, str]]:
+    root = Path(__file__).resolve().parents[2]
+    paths = sorted((root / "tests" / "fixtures" / "stories").glob("*.txt"))
+    paths += sorted((root / "demo" / "site" / "news").glob("*.html*"))
+    return [(path.name, path.read_text(encoding="utf-8", errors="replace")[:2000]) for path in paths]
+
+
+@pytest.mark.parametrize(("name", "text"), profile_texts() + fixture_texts())
+def test_both_engines_give_the_same_probabilities(
+    engines: tuple[LanguageDetector, LanguageDetector], name: str, text: str
+) -> None:
+    reference, fast = engines
+    if name in {profile for profile, _ in profile_texts()}:  # each profile's text is taken for its language
+        assert reference.probabilities(text)[0][0] == name
+    for start in range(0, len(text), 400):
+        sample = text[start : start + 400]
+        assert fast.probabilities(sample) == reference.probabilities(sample), (name, start)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.text(max_size=400))
+def test_both_engines_agree_on_any_text(engines: tuple[LanguageDetector, LanguageDetector], text: str) -> None:
+    reference, fast = engines
+    assert fast.probabilities(text) == reference.probabilities(text)

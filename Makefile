@@ -13,7 +13,7 @@ TOOLS := .local/bin
 HELM_MODULE := helm.sh/helm/v3/cmd/helm@v3.22.0
 PROMTOOL_MODULE := github.com/prometheus/prometheus/cmd/promtool@v0.316.0
 
-.PHONY: help install bench bench-state bench-dedupe conformance tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
+.PHONY: help install bench bench-pages bench-state bench-dedupe conformance tools kafka-up kafka-down run test test-faults check lint typecheck unit deploy-check integration faults fix schema clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -75,6 +75,9 @@ test-faults: $(INSTALLED) kafka-up ## the whole fault suite at full size; writes
 
 bench: $(INSTALLED) kafka-up ## run the benchmarks (15 minutes here); real pages from CORPORA=../shared/corpora (aeb/) first; writes docs/benchmarks.md and bench/results.json
 	AEB_CORPUS=$(abspath $(CORPORA))/aeb $(BIN)/python -m bench.run
+
+bench-pages: $(INSTALLED) kafka-up ## real pages alone: the processor on CORPORA/aeb against trafilatura with metadata, speed and F1 (its section of docs/benchmarks.md)
+	AEB_CORPUS=$(abspath $(CORPORA))/aeb $(BIN)/python -m bench.real_pages
 
 bench-revisits: $(INSTALLED) kafka-up ## revisits alone: CPU per revisit on the real broker, requests at 10k/100k stories a day, updates caught per schedule (its section of docs/benchmarks.md)
 	$(BIN)/python -m bench.revisit_bench

@@ -35,6 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 AEB = Path(os.environ.get("AEB_CORPUS", ROOT.parent / "shared" / "corpora" / "aeb"))
 _WORD = re.compile(r"\w+")
 _FRONT_MATTER = re.compile(r"\A---\n.*?\n---\n", re.DOTALL)
+BEGIN, END = "<!-- bench-pages: begin -->", "<!-- bench-pages: end -->"
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,8 @@ def section(result: dict[str, Any], generated: dict[str, Any]) -> str:
         f"{1000 / generated['processor_pages_per_cpu_s']:.1f} | {generated['ratio_processor']:.2f}x | | |"
     )
     node = 2 * 1000 / result["processor_ms_per_page"]
-    return f"""## The processor on real pages
+    return f"""{BEGIN}
+## The processor on real pages
 
 `bench/real_pages.py`: the {result["pages"]} pages of the article-extraction benchmark
 (`{Path(result["corpus"]).name}`, {result["mean_page_bytes"] / 1024:.0f} KB a page on average; `AEB_CORPUS` sets
@@ -139,4 +141,20 @@ Targets on real pages: the processor role at least 1.0x trafilatura with metadat
 library's minus 0.005. One processor process per core: a 2-core node does about {node:.0f} real pages a second end
 to end ({result["processor_pages_per_wall_s"]:.0f}/s measured by one process, wall clock). {result["published"]} of
 the {result["pages"]} pages were published (the others too short, or not articles, for our extraction).
+{END}
 """
+
+
+def main() -> None:
+    """`make bench-pages`: this section alone (the generated row from the last `make bench`)."""
+    from bench import report
+
+    bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    result = run(bootstrap)
+    generated = report.earlier_results()["processor"]
+    report.save("real_pages", result, section(result, generated), begin=BEGIN, end=END, before="## Processor")
+    print(json.dumps(result))  # noqa: T201 (a command's output)
+
+
+if __name__ == "__main__":
+    main()

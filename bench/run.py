@@ -207,6 +207,12 @@ grows with the stories kept.
 """
 
 
+def _section_of(report: str, name: str) -> str:
+    """The section a stand-alone benchmark wrote into `report` ("" when there is none)."""
+    begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
+    return report[report.index(begin) : report.index(end) + len(end)] + "\n" if begin in report else ""
+
+
 def main() -> None:
     bootstrap = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     started = time.monotonic()
@@ -227,7 +233,7 @@ def main() -> None:
     state_runs[str(state_bench.DEFAULT_STORIES)] = state_bench.run(state_bench.DEFAULT_STORIES)
     results = {
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "at": time.strftime("%Y-%m-%d")},
-        "real_pages": real,
+        "real_pages": real or earlier.get("real_pages"),
         "processor": {k: v for k, v in processor.items() if k != "profile"},
         "poller": {k: v for k, v in poller.items() if k != "profile"},
         "revisits": revisits,
@@ -249,7 +255,8 @@ def main() -> None:
         "# Benchmarks\n\nWritten by `make bench` (`bench/run.py`); machine-readable figures in "
         "`bench/results.json`. Figures are from one run on the machine named there (2 cores), ratios measured "
         "side by side in the same run. Numbers live here, never in tests.\n\n"
-        + (real_pages.section(real, processor) + "\n" if real else "")
+        + (real_pages.section(real, processor) if real else _section_of(previous, "bench-pages"))
+        + "\n"
         + processor_section(processor)
         + "\n"
         + poller_section(poller, processor["ceiling_pages_per_cpu_s"])

@@ -280,6 +280,23 @@ found by the near-duplicate index, known URLs), and a warm restart on the same s
 {chr(10).join(rows)}
 
 Against the targets at {largest["stories"]:,} stories: {verdicts}.
+
+Where the time goes (cProfile, 20,000 to 100,000 stories, this machine):
+
+- **Cold rebuild**, about {1e6 / largest["cold_rebuild_stories_per_s"]:.0f} us a story (three records): a third
+  is kafka-python decoding the records (its record batches are parsed in Python, ~10 us a record), a third the
+  index entries the story implies (18 band keys, the expiry item, 40 anchors and their frequencies for a story of
+  the translation window) and reading each key's previous value, a sixth RocksDB's batch writes (sorted, WAL on),
+  the rest JSON. The 50,000 stories/s target needs a faster record decoder than kafka-python's or a rebuild split
+  over processes; neither is done. A rebuild happens on a new volume only: restarts are warm.
+- **Decision p99** is the new stories in another language (p99 by kind in bench/results.json): the translation
+  search reads up to 1,024 holders of the story's rarest anchors, then the anchors of its 32 best candidates and
+  the frequencies of those anchors from the store. Holders and frequencies are cached in memory in step with the
+  writes (bounded), and a candidate's own frequencies are read only when its score could still count; the rest is
+  RocksDB reads (about 5 us each) that a larger block cache would shorten. Copies (the near-duplicate index: 18
+  prefix reads) and known URLs (an alias read) stay near a millisecond.
+- **Memory** is RocksDB's block cache (128 MiB: data, index and filter blocks, partitioned), its write buffers (up
+  to 2 x 64 MiB), the translation caches (at most ~80 MiB) and the interpreter; it does not grow with the stories.
 {END}
 """
 

@@ -18,14 +18,10 @@ Keys (big-endian numbers, so that key order is numeric order; a story id is its 
 from __future__ import annotations
 
 import hashlib
-import shutil
 import struct
-import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import numpy as np
 
@@ -273,12 +269,3 @@ def stored_indexes(
     return DerivedIndexes(
         StoredNearDuplicates(store), StoredTranslations(store, translation_window, clock), StoredExpiry(store)
     )
-
-
-def open_store_dir(configured: Path | None, stack: ExitStack) -> Path:
-    """The configured store directory, else a temporary one removed by `stack` (rebuilt at every start)."""
-    if configured is not None:
-        return configured
-    path = Path(tempfile.mkdtemp(prefix="news-ingest-story-store-"))
-    stack.callback(shutil.rmtree, path, True)
-    return path

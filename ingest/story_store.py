@@ -20,11 +20,14 @@ from __future__ import annotations
 import logging
 import shutil
 import struct
+import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
 from rocksdict import BlockBasedIndexType, BlockBasedOptions, Cache, Options, Rdict, WriteBatch
+
+from processors.errors import NewsIngestError
 
 log = logging.getLogger(__name__)
 
@@ -35,8 +38,8 @@ _OFFSET_VALUE = struct.Struct(">q")
 CACHE_BYTES = 128 * 2**20  # the block cache: data, index and filter blocks
 
 
-class StoreError(Exception):
-    """The store cannot be opened (another process holds it, the disk refuses it)."""
+class StoreError(NewsIngestError):
+    """The store cannot be opened (another process holds it, the disk refuses it): the process ends (exit 3)."""
 
 
 class StoryStore:
@@ -101,10 +104,6 @@ class StoryStore:
             yield key, cursor.value()
             cursor.next()
 
-    def estimated_keys(self) -> int:
-        """About how many entries the store holds (RocksDB's estimate)."""
-        return int(self._db.property_int_value("rocksdb.estimate-num-keys") or 0)
-
     # ---- writes
 
     @contextmanager
@@ -165,6 +164,15 @@ def _after_prefix(prefix: bytes) -> bytes:
     """The smallest key greater than every key starting with `prefix`."""
     trimmed = prefix.rstrip(b"\xff")
     return trimmed[:-1] + bytes([trimmed[-1] + 1]) if trimmed else b"\xff" * (len(prefix) + 1)
+
+
+def open_store_dir(configured: Path | None, stack: ExitStack) -> Path:
+    """The configured store directory, else a temporary one removed by `stack` (rebuilt at every start)."""
+    if configured is not None:
+        return configured
+    path = Path(tempfile.mkdtemp(prefix="news-ingest-story-store-"))
+    stack.callback(shutil.rmtree, path, True)
+    return path
 
 
 def disk_bytes(path: Path) -> int:

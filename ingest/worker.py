@@ -39,9 +39,9 @@ from ingest.processor import Deduplication, Extraction, Processor, Step
 from ingest.revisit_book import RevisitBook
 from ingest.sandbox import BoundedRunner
 from ingest.state import StateTable
-from ingest.stored_indexes import open_store_dir, stored_indexes
+from ingest.stored_indexes import stored_indexes
 from ingest.stored_table import StoredTable
-from ingest.story_store import StoryStore, disk_bytes
+from ingest.story_store import StoryStore, disk_bytes, open_store_dir
 from ingest.websub import CallbackServer, NudgeWriter
 from processors.dedupe import StoryIndex
 from processors.errors import Interrupted

@@ -18,7 +18,7 @@ from bench.dedupe_corpus import Story, background_stories, pairs
 from ingest.config import KafkaSettings
 from ingest.stored_indexes import StoredExpiry, StoredNearDuplicates, StoredTranslations, stored_indexes
 from ingest.stored_table import StoredTable
-from ingest.story_store import UNDO, StoryStore
+from ingest.story_store import UNDO, StoreError, StoryStore
 from processors.dedupe import Document, ExpiryQueue, StoryIndex, state_updates
 from processors.fingerprint import BANDS, SIGNATURE_BYTES, Fingerprint, fingerprint
 from processors.identity import story_id_for
@@ -191,3 +191,9 @@ def test_staged_writes_are_read_at_once_and_undone_by_discard(store: StoryStore)
     assert getattr(again, "duplicate_of", None) == story
     assert dict(table) == {key: value for key, value in kept.items()}
     assert len(table) == len(kept)  # counted as written, not by a scan
+
+
+def test_a_second_process_on_one_store_is_refused(store: StoryStore) -> None:
+    # One process a directory: RocksDB's lock refuses the second opener, with our error (the CLI exits 3 on it).
+    with pytest.raises(StoreError, match="cannot be opened"):
+        StoryStore(store.path)

@@ -177,12 +177,12 @@ class StateTable(ChangelogTable):
 
     def staged(self) -> Iterator[tuple[str, bytes | None]]:
         for key, value in self._overlay.items():
-            encoded = self._encoded[key] = _encode(value)
+            encoded = self._encoded[key] = encode_entry(value)
             yield key, encoded
 
     def commit(self) -> None:
         for key, value in self._overlay.items():
-            self._put(key, self._encoded[key] if key in self._encoded else _encode(value), value)
+            self._put(key, self._encoded[key] if key in self._encoded else encode_entry(value), value)
         self._overlay.clear()
         self._encoded.clear()
 
@@ -234,5 +234,6 @@ class StateTable(ChangelogTable):
         return sum(1 for _ in self)
 
 
-def _encode(value: Mapping[str, Any] | None) -> bytes | None:
+def encode_entry(value: Mapping[str, Any] | None) -> bytes | None:
+    """An entry as the state topic holds it (None: a tombstone)."""
     return None if value is None else json.dumps(value, separators=(",", ":")).encode("utf-8")

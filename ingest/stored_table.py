@@ -29,13 +29,14 @@ from kafka import KafkaConsumer, TopicPartition
 
 from ingest.config import KafkaSettings
 from ingest.kafka import written_end
-from ingest.state import ChangelogTable
+from ingest.state import ChangelogTable, encode_entry
 from ingest.story_store import META, TABLE, UNDO, StoryStore
 
 log = logging.getLogger(__name__)
 
 _ABSENT, _PRESENT = b"\x00", b"\x01"
 _ENTRIES = META + b"entries"
+_UNREAD = object()
 _COUNT = struct.Struct(">q")
 
 
@@ -111,10 +112,12 @@ class StoredTable(ChangelogTable):
                     self.store.set_offset(tp.partition, records[-1].offset + 1)
         return count
 
-    def _put(self, key: str, encoded: bytes | None) -> None:
-        """Keep `encoded` (None: a tombstone) under `key`, and tell the observers of the change."""
+    def _put(self, key: str, encoded: bytes | None, before: bytes | object | None = _UNREAD) -> None:
+        """Keep `encoded` (None: a tombstone) under `key`, and tell the observers of the change (`before`: what the
+        key holds, when the caller has read it)."""
         table_key = TABLE + key.encode()
-        before = self.store.get(table_key)
+        if before is _UNREAD:
+            before = self.store.get(table_key)
         if before == encoded:
             return  # our own write read back, or a record replayed after a restart
         if encoded is None:
@@ -130,12 +133,13 @@ class StoredTable(ChangelogTable):
     def stage(self, updates: Mapping[str, dict[str, Any] | None]) -> None:
         with self.store.writing():
             for key, value in updates.items():
-                encoded = _encode(value)
+                encoded = encode_entry(value)
+                before = self.store.get(TABLE + key.encode())
                 if key not in self._undone:
-                    self.store.put(UNDO + key.encode(), _undo_value(self.store.get(TABLE + key.encode())))
+                    self.store.put(UNDO + key.encode(), _undo_value(before))
                     self._undone.add(key)
                 self._staged[key] = encoded
-                self._put(key, encoded)
+                self._put(key, encoded, before)
 
     def staged(self) -> Iterator[tuple[str, bytes | None]]:
         yield from self._staged.items()
@@ -180,7 +184,3 @@ def _count(value: bytes | None) -> int:
 
 def _undo_value(before: bytes | None) -> bytes:
     return _ABSENT if before is None else _PRESENT + before
-
-
-def _encode(value: Mapping[str, Any] | None) -> bytes | None:
-    return None if value is None else json.dumps(value, separators=(",", ":")).encode("utf-8")

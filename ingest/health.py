@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -22,8 +23,9 @@ from ingest.metrics import Metrics
 class Health:
     """Heartbeats and readiness flags that the roles set and the probes read."""
 
-    def __init__(self, liveness_timeout_s: float) -> None:
+    def __init__(self, liveness_timeout_s: float, clock: Callable[[], float] = time.monotonic) -> None:
         self._timeout = liveness_timeout_s
+        self._clock = clock
         self._lock = threading.Lock()
         self._beats: dict[str, float] = {}
         self._ready: dict[str, bool] = {}
@@ -31,7 +33,7 @@ class Health:
 
     def register(self, role: str) -> None:
         with self._lock:
-            self._beats[role] = time.monotonic()
+            self._beats[role] = self._clock()
             self._ready[role] = False
             self._started[role] = False
 
@@ -41,14 +43,14 @@ class Health:
 
     def beat(self, role: str) -> None:
         with self._lock:
-            self._beats[role] = time.monotonic()
+            self._beats[role] = self._clock()
 
     def set_ready(self, role: str, ready: bool) -> None:
         with self._lock:
             self._ready[role] = ready
 
     def live(self) -> tuple[bool, dict[str, float]]:
-        now = time.monotonic()
+        now = self._clock()
         with self._lock:
             ages = {role: round(now - beat, 1) for role, beat in self._beats.items()}
         return all(age <= self._timeout for age in ages.values()), ages

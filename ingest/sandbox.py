@@ -11,12 +11,15 @@ group did. Here each child is one process and one pipe:
 - it ignores SIGINT and SIGTERM, so a signal to the process group reaches the parent, which stops them in order;
 - it exits by itself when the parent dies (a lifeline pipe that only the parent holds open), even by SIGKILL;
 - a child that dies under a call (killed, out of memory) fails that call only, and the next call starts another;
-- `close()` ends every child within a deadline: the pipe is closed, then SIGKILL, then reaped.
+- `close()` ends every child within a deadline: the pipe is closed, then SIGKILL, then reaped;
+- a runner never closed is closed as the interpreter exits: multiprocessing's own exit handler sends its daemonic
+  children SIGTERM, which ours ignore, and then waits for them forever.
 Children are started with "spawn", never forked from a process full of threads and sockets.
 """
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import importlib
 import logging
@@ -27,6 +30,7 @@ import resource
 import signal
 import threading
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from multiprocessing.connection import Connection
 from multiprocessing.process import BaseProcess
@@ -120,6 +124,9 @@ class BoundedRunner:
         self._closed = threading.Event()
         for child in self._children:
             self._idle.put(child)
+        # Registered after multiprocessing's handler, so run before it (atexit runs last-registered first).
+        self._at_exit = _close_at_exit(weakref.ref(self))
+        atexit.register(self._at_exit)
 
     def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         child = self._borrow()
@@ -156,8 +163,18 @@ class BoundedRunner:
     def close(self) -> None:
         """End every child (within about two seconds each), whatever it is doing; calls under way raise Stopped."""
         self._closed.set()
+        atexit.unregister(self._at_exit)
         for child in self._children:
             child.close()
+
+
+def _close_at_exit(runner: weakref.ref[BoundedRunner]) -> Callable[[], None]:
+    def close() -> None:
+        alive = runner()
+        if alive is not None:
+            alive.close()
+
+    return close
 
 
 class _Overran(Exception):

@@ -90,3 +90,22 @@ def test_a_closed_runner_stops_the_call_under_way() -> None:
         runner.close()
         with pytest.raises(NewsIngestError, match="stopping"):
             pending.result(timeout=10)
+
+
+def test_a_process_that_never_closes_its_runner_still_exits() -> None:
+    """The interpreter's exit closes the runner (multiprocessing alone would wait forever for the children)."""
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "from ingest.sandbox import BoundedRunner\n"
+        "from tests.unit import bounded_work\n"
+        "runner = BoundedRunner(timeout_s=10, memory_bytes=600 * 2**20)\n"
+        "print(runner.run(bounded_work.pid), flush=True)\n"
+        "raise SystemExit(7)\n"
+    )
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False)
+    assert ended.returncode == 7, ended.stderr
+    with pytest.raises(ProcessLookupError):
+        os.kill(int(ended.stdout), 0)

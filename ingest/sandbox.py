@@ -128,11 +128,27 @@ class BoundedRunner:
         self._at_exit = _close_at_exit(weakref.ref(self))
         atexit.register(self._at_exit)
 
+    def start(self) -> None:
+        """Start every child now (imports and warm-up included), not on its first call: a role calls this before it
+        reports itself started, so that its first pages do not pay for a process start."""
+        for _ in self._children:
+            child = self._borrow()
+            try:
+                self._ensure_started(child)
+            except _Died as died:
+                child.close()
+                raise OutOfBounds(f"the {self._work} child process died as it started ({died})") from None
+            finally:
+                self._idle.put(child)
+
+    def _ensure_started(self, child: _Child) -> None:
+        if child.process is None:
+            child.start(self._memory_bytes, self._preload, self._warm_up, self._closed)
+
     def run(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         child = self._borrow()
         try:
-            if child.process is None:
-                child.start(self._memory_bytes, self._preload, self._warm_up, self._closed)
+            self._ensure_started(child)
             child.send((function, args, kwargs))
             status, value = child.answer(self._timeout_s, self._closed)
         except _Overran:

@@ -308,6 +308,7 @@ def build_processor(
         work="extraction",
     )
     stack.callback(extractor.close)
+    extractor.start()
     detector = LanguageDetector(engine=settings.processor.language_engine)
     steps: list[Step] = [Extraction(settings, detector, metrics, extractor)]
     # Before the restore: it fences our previous instance, aborting its open transaction now, not at its timeout.

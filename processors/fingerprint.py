@@ -69,10 +69,15 @@ def _hash32(data: bytes) -> int:
     return int.from_bytes(hashlib.blake2b(data, digest_size=4).digest(), "little")
 
 
+# The seed's permutations, drawn once: a MinHash draws them anew from the seed each time it is made, which cost
+# more than hashing the shingles of a real page.
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=_SEED, scheme="affine32").permutations
+
+
 def minhash(items: set[bytes]) -> np.ndarray:
     """MinHash values (uint32) of a set, with a fixed seed and hash: equal in every process and every run."""
-    sketch = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_hash32)
-    sketch.update_batch(sorted(items))
+    sketch = MinHash(num_perm=NUM_PERM, seed=_SEED, hashfunc=_hash32, permutations=_PERMUTATIONS, scheme="affine32")
+    sketch.update_batch(list(items))  # a minimum per permutation: the order of the items does not matter
     return np.asarray(sketch.hashvalues, dtype=np.uint32)
 
 

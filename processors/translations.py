@@ -36,6 +36,8 @@ _TOKEN = re.compile(r"\w+|[.!?…。]")
 
 def _fold(word: str) -> str:
     """Lower case without accents: "Peskov" and "Peskóv", "Shoigu" and "SHOIGU" agree."""
+    if word.isascii():  # most anchors: nothing to decompose, no accent to drop
+        return word.casefold()
     decomposed = unicodedata.normalize("NFKD", word.casefold())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 

@@ -109,3 +109,14 @@ def test_a_process_that_never_closes_its_runner_still_exits() -> None:
     assert ended.returncode == 7, ended.stderr
     with pytest.raises(ProcessLookupError):
         os.kill(int(ended.stdout), 0)
+
+
+def test_started_children_answer_their_first_call_without_starting() -> None:
+    runner = BoundedRunner(timeout_s=10, memory_bytes=600 * 2**20, children=2)
+    try:
+        runner.start()
+        started = {child.process.pid for child in runner._children if child.process is not None}
+        assert len(started) == 2
+        assert runner.run(bounded_work.pid) in started
+    finally:
+        runner.close()

@@ -29,7 +29,7 @@ CONFIGURATIONS: dict[str, dict[str, Any]] = {
         "linger_ms": 20,
         "batch_size": 262_144,
     },
-    "zstd, linger 20 ms, 256 KB batches (ours now)": {
+    "zstd, linger 20 ms, 256 KB batches (our compression and batches)": {
         "acks": "all",
         "enable_idempotence": True,
         "compression_type": "zstd",

@@ -56,6 +56,13 @@ class KafkaSettings(_Section):
         4_000_000, ge=100_000, description="Largest record published (the topics are created to accept it)."
     )
     transaction_timeout_ms: int = Field(60_000, ge=1000)
+    linger_ms: int = Field(
+        200,
+        ge=0,
+        le=10_000,
+        description="How long the producer gathers records into a batch. Records are seen at their transaction's"
+        " commit, which sends whatever is left: lingering longer costs no latency and fewer requests.",
+    )
 
     @model_validator(mode="after")
     def _sasl_complete(self) -> KafkaSettings:

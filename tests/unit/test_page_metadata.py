@@ -10,11 +10,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
-from trafilatura.metadata import extract_metadata
+from trafilatura.json_metadata import normalize_json
+from trafilatura.metadata import JSON_MINIFY, extract_metadata
 
 from processors.extract import _DATE_PARAMS
-from processors.page_metadata import page_metadata
+from processors.page_metadata import minified_json, normalized_json, page_metadata
 
 ROOT = Path(__file__).resolve().parents[2]
 FIELDS = ("title", "author", "url", "date", "sitename")
@@ -61,3 +64,19 @@ def test_the_page_tree_is_left_as_it_was() -> None:
     before = lxml_html.tostring(tree)
     page_metadata(tree, None, dict(_DATE_PARAMS))
     assert lxml_html.tostring(tree) == before
+
+
+# What JSON-LD scripts hold, and what breaks a naive reading of them: quotes, escapes, whitespace in and out of
+# strings, unterminated strings, \u escapes (surrogate pairs too), lone surrogates, markup and entities.
+_JSON_ALPHABET = st.sampled_from(
+    [
+        *['"', "\\", " ", "\n", "\t", "\r", "\u00a0", "\u2003", "u", "n", "d", "8", "0", "3", "{", "}", ":", ","],
+        *["<", ">", "&", ";", "amp", "é", "\ud83d", "\ude00", "\ud800", "x"],
+    ]
+)
+
+
+@given(st.lists(_JSON_ALPHABET, max_size=60).map("".join) | st.text(max_size=200))
+@settings(max_examples=2000, deadline=None)
+def test_json_ld_scripts_are_cleaned_as_trafilatura_cleans_them(script: str) -> None:
+    assert normalized_json(minified_json(script)) == normalize_json(JSON_MINIFY.sub(r"\1", script))

@@ -45,12 +45,18 @@ _BLOCKS = ("p", "div", "li", "td", "br", "dd", "dt", "h1", "h2", "h3", "h4", "h5
 
 
 def extract_article(
-    html: str, *, url: str | None, content_type: str | None, min_text_chars: int = MIN_TEXT_CHARS
+    html: str,
+    *,
+    url: str | None,
+    content_type: str | None,
+    min_text_chars: int = MIN_TEXT_CHARS,
+    find_authors: bool = True,
 ) -> ExtractedArticle:
     """Extract main text and metadata; raise NotHtml or EmptyText when there is no article to publish.
 
     Reader comments are left out (trafilatura includes them by default), and the page is parsed once: the same
-    tree serves the declared `lang`, the metadata and trafilatura's text extraction.
+    tree serves the declared `lang`, the metadata and trafilatura's text extraction. `find_authors=False` skips
+    trafilatura's author heuristic (the page's stated authors are still read): the caller has the authors already.
     """
     if content_type and content_type.split(";")[0].strip().lower() not in _HTML_TYPES:
         raise NotHtml(f"content type {content_type!r} is not HTML")
@@ -62,7 +68,8 @@ def extract_article(
         raise NotHtml(f"not parseable as HTML: {exc}") from exc
     modified_at = _declared_modification(tree)
     declared_language = primary_language_tag(tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang"))
-    metadata = page_metadata(tree, url, dict(_DATE_PARAMS))  # trafilatura works on a copy: this tree stays whole
+    # trafilatura works on a copy: this tree stays whole
+    metadata = page_metadata(tree, url, dict(_DATE_PARAMS), find_authors=find_authors)
     document = _main_text(tree, url or metadata.url, fallbacks=False)
     if _too_short(document, min_text_chars) and sum(1 for _ in tree.iter(*_BLOCKS)) <= MAX_BLOCKS_FOR_FALLBACKS:
         document = _main_text(tree, url or metadata.url, fallbacks=True)

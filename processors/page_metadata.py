@@ -36,8 +36,13 @@ from trafilatura.utils import HTML_STRIP_TAGS, trim
 log = logging.getLogger(__name__)
 
 
-def page_metadata(tree: HtmlElement, url: str | None, date_params: dict[str, Any]) -> Document:
-    """trafilatura's metadata of `tree` (not modified) for the fields a record carries."""
+def page_metadata(
+    tree: HtmlElement, url: str | None, date_params: dict[str, Any], *, find_authors: bool = True
+) -> Document:
+    """trafilatura's metadata of `tree` (not modified) for the fields a record carries.
+
+    `find_authors=False`: no author heuristic when the page states none (a quarter of the metadata's time on real
+    pages, and unused when the feed names the authors)."""
     metadata = examine_meta(tree)
     if metadata.author and " " not in metadata.author:
         metadata.author = None
@@ -47,7 +52,7 @@ def page_metadata(tree: HtmlElement, url: str | None, date_params: dict[str, Any
         log.debug("trafilatura's JSON-LD reader failed on a page", exc_info=True)
     if not metadata.title:
         metadata.title = extract_title(tree)
-    if not metadata.author:
+    if not metadata.author and find_authors:
         metadata.author = extract_author(tree)
     if not metadata.url:
         metadata.url = extract_url(tree, url)

@@ -53,7 +53,11 @@ def extract_document(
 
     `extract`: `extract_article`, or a call of it under a deadline (the processor runs it in a child process).
     """
-    extracted = extract(raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type)
+    feed_authors = clean_authors(raw.entry.authors)
+    # The feed's authors come first: when it names them, the page's author heuristic would go unused.
+    extracted = extract(
+        raw.html, url=raw.url or raw.entry.url, content_type=raw.content_type, find_authors=not feed_authors
+    )
     # The editor's note is not article text: out of the text before it is hashed, into its own field.
     split = split_update_note(extracted.text)
     text = split.text
@@ -64,7 +68,7 @@ def extract_document(
     )
     language = detector.detect(text, declared=[extracted.declared_language, raw.content_language, raw.entry.language])
     prints = fingerprint(text)
-    authors = clean_authors(raw.entry.authors) or extracted.authors
+    authors = feed_authors or extracted.authors
     return ExtractedDocument(
         feed=raw.feed,
         entry=raw.entry,

@@ -80,3 +80,18 @@ _JSON_ALPHABET = st.sampled_from(
 @settings(max_examples=2000, deadline=None)
 def test_json_ld_scripts_are_cleaned_as_trafilatura_cleans_them(script: str) -> None:
     assert normalized_json(minified_json(script)) == normalize_json(JSON_MINIFY.sub(r"\1", script))
+
+
+def test_the_author_heuristic_is_skipped_only_when_asked() -> None:
+    byline = '<div class="author-name">Jane Roe</div>'
+    found_by_heuristic = f"<html><head><title>Storm</title></head><body>{byline}{BODY}</body></html>"
+    stated = f"<html><head>{STATED['opengraph']}</head><body>{byline}{BODY}</body></html>"
+
+    def author(html: str, *, find_authors: bool) -> str | None:
+        return page_metadata(
+            lxml_html.document_fromstring(html), None, dict(_DATE_PARAMS), find_authors=find_authors
+        ).author
+
+    assert author(found_by_heuristic, find_authors=True) == "Jane Roe"
+    assert author(found_by_heuristic, find_authors=False) is None
+    assert author(stated, find_authors=False) == author(stated, find_authors=True) == "Mary Major"

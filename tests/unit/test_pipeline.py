@@ -97,3 +97,26 @@ def test_unexpected_errors_are_retried_a_bounded_number_of_times() -> None:
 
     with pytest.raises(EmptyText):  # bad input is not retried: it will never succeed
         with_attempts(rejected, max_attempts=3, on_error=lambda _e, _a: None)
+
+
+def test_the_pages_author_heuristic_runs_only_when_the_feed_names_no_author(detector: LanguageDetector) -> None:
+    from processors.extract import extract_article
+    from processors.pipeline import extract_document
+
+    page = (
+        "<html><head><title>Storm</title></head><body><div class='author-name'>Jane Roe</div><article><p>"
+        + "The storm closed every school in the valley on Tuesday, officials said. " * 4
+        + "</p></article></body></html>"
+    )
+    asked: list[bool] = []
+
+    def extract(html: str, **options: Any) -> Any:
+        asked.append(options["find_authors"])
+        return extract_article(html, **options)
+
+    named = extract_document(raw_page(page), detector=detector, extract=extract)
+    named_raw = raw_page(page)
+    unnamed_raw = named_raw.model_copy(update={"entry": named_raw.entry.model_copy(update={"authors": []})})
+    unnamed = extract_document(unnamed_raw, detector=detector, extract=extract)
+    assert asked == [False, True]
+    assert (named.authors, unnamed.authors) == (["AFP"], ["Jane Roe"])

@@ -123,6 +123,13 @@ def stages(documents: list[RawDocument], *, profile: bool = False) -> tuple[floa
 
 def processor(documents: list[RawDocument], bootstrap: str) -> tuple[float, float]:
     """(CPU seconds, wall seconds) for the processor role to drain `documents` from the raw topic."""
+    parts = processor_parts(documents, bootstrap)
+    return parts["cpu_s"], parts["wall_s"]
+
+
+def processor_parts(documents: list[RawDocument], bootstrap: str) -> dict[str, float]:
+    """The processor role draining `documents`: CPU and wall seconds, and the CPU seconds of its parts (the
+    extraction child, this process's main thread, and its other threads: kafka-python's network threads)."""
     app_id = f"bench-{uuid.uuid4().hex[:8]}"
     settings = Settings(
         app_id=app_id,
@@ -146,10 +153,32 @@ def processor(documents: list[RawDocument], bootstrap: str) -> tuple[float, floa
     health.register("processor")
     with ExitStack() as stack:
         role = build_processor(settings, stack, Metrics(), health, threading.Event())
+        threads_before, main_before, process_before = _threads_cpu(), time.thread_time(), time.process_time()
         wall = time.monotonic()
         cpu = _cpu(role.drain)
         wall = time.monotonic() - wall
-    return cpu, wall
+        main, process = time.thread_time() - main_before, time.process_time() - process_before
+        network = sum(cpu - threads_before.get(name, 0.0) for name, cpu in _threads_cpu().items() if "kafka" in name)
+    return {
+        "cpu_s": cpu,
+        "wall_s": wall,
+        "child_cpu_s": cpu - process,
+        "main_thread_cpu_s": main,
+        "network_threads_cpu_s": network,
+    }
+
+
+def _threads_cpu() -> dict[str, float]:
+    """CPU seconds of each thread of this process, by name (from /proc, so kafka-python's threads too)."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    names = {thread.native_id: thread.name for thread in threading.enumerate()}
+    found: dict[str, float] = {}
+    for task in Path("/proc/self/task").iterdir():
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+            name = names.get(int(task.name), task.name)
+            found[name] = found.get(name, 0.0) + (int(fields[11]) + int(fields[12])) / ticks
+    return found
 
 
 def run(bootstrap: str, count: int = 600) -> dict[str, Any]:

@@ -164,8 +164,10 @@ round's: library {_listed(result, "library")}, stages {_listed(result, "stages")
 {made}
 
 Targets on real pages: the processor role at least 1.0x trafilatura with metadata alone, and F1 not below the
-library's minus 0.005. One processor process per core: a 2-core node does about {node:.0f} real pages a second end
-to end ({result["processor_pages_per_wall_s"]:.0f}/s measured by one process, wall clock). {result["published"]} of
+library's minus 0.005. By CPU, a 2-core node has room for about {node:.0f} real pages a second end to end; one
+processor process drains {result["processor_pages_per_wall_s"]:.0f}/s by wall clock (it waits in turn on its extraction
+child and on the broker's commits), so one process per core does about {2 * result["processor_pages_per_wall_s"]:.0f}/s
+on such a node, and filling its CPU would take more processes than cores (not measured). {result["published"]} of
 the {result["pages"]} pages were published (the others too short, or not articles, for our extraction).
 
 What remains, in the least round: the extraction child {parts["child"]:.1f} ms a page, the processor's main thread

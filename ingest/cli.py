@@ -26,6 +26,7 @@ from ingest.kafka import BrokerUnavailable, FatalProducerError, MissingTopic, Tr
 from ingest.logs import configure_logging
 from ingest.opml import read_opml, write_opml
 from ingest.revisit_status import revisit_status
+from ingest.sandbox import ChildUnavailable
 from ingest.story_store import StoreError
 from ingest.worker import Role, Worker, replay_dead_letters, reprocess, run_backfill
 from processors.records import TOPIC_RECORDS, Article
@@ -46,7 +47,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ConfigError as error:
         sys.stderr.write(f"news-ingest: {error}\n")
         return 2
-    except (BrokerUnavailable, FatalProducerError, MissingTopic, StoreError) as error:
+    except (BrokerUnavailable, FatalProducerError, MissingTopic, StoreError, ChildUnavailable) as error:
         log.error("cannot continue", extra={"reason": type(error).__name__, "detail": str(error)})
         sys.stderr.write(f"news-ingest: {error}\n")
         return 3

@@ -54,6 +54,10 @@ class OutOfBounds(NewsIngestError):
         self.overran = overran
 
 
+class ChildUnavailable(NewsIngestError):
+    """A child process died as it started (its imports or warm-up failed): no call could run, the worker ends."""
+
+
 class Stopped(Interrupted):
     """The runner was closed (the worker is stopping) while the call waited or ran."""
 
@@ -137,7 +141,7 @@ class BoundedRunner:
                 self._ensure_started(child)
             except _Died as died:
                 child.close()
-                raise OutOfBounds(f"the {self._work} child process died as it started ({died})") from None
+                raise ChildUnavailable(f"the {self._work} child process died as it started ({died})") from None
             finally:
                 self._idle.put(child)
 

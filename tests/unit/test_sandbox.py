@@ -120,3 +120,14 @@ def test_started_children_answer_their_first_call_without_starting() -> None:
         assert runner.run(bounded_work.pid) in started
     finally:
         runner.close()
+
+
+def test_a_child_that_cannot_start_ends_the_start_with_our_error() -> None:
+    from ingest.sandbox import ChildUnavailable
+
+    runner = BoundedRunner(timeout_s=10, memory_bytes=600 * 2**20, preload=["tests.unit.no_such_module"])
+    try:
+        with pytest.raises(ChildUnavailable, match="died as it started"):
+            runner.start()
+    finally:
+        runner.close()

@@ -26,7 +26,7 @@ from typing import Any
 
 import trafilatura
 
-from bench.processor_bench import _cpu, processor_parts, raw_documents
+from bench.processor_bench import _cpu, processor_parts, raw_documents, remember
 from processors.dedupe import StoryIndex
 from processors.language import LanguageDetector
 from processors.pipeline import Publish, process_document
@@ -80,9 +80,7 @@ def _ours(pages: list[RealPage]) -> list[str | None]:
     texts: list[str | None] = []
     for document in raw_documents([(page.url, page.html) for page in pages]):
         outcome = process_document(document, detector=detector, index=index, now=document.fetched_at)
-        state.update(outcome.state_updates)
-        for key, value in outcome.state_updates.items():
-            index.observe(key, value)
+        remember(state, index, outcome.state_updates)
         texts.append(outcome.article.text if isinstance(outcome, Publish) else None)
     return texts
 

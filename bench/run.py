@@ -183,7 +183,8 @@ def publishing_section(results: dict[str, dict[str, float]]) -> str:
 
 The worker's producer uses zstd and 256 KB batches (ingest/kafka.py); its linger is now 200 ms (`kafka.linger_ms`),
 since every record is read at its transaction's commit, which sends what is left: on real pages that halved the
-sender thread's CPU ("The processor on real pages"). Consumers need a client with zstd support (Kafka 2.1+ clients; kafka-python with the `zstandard` package).
+sender thread's CPU ("The processor on real pages"). Consumers need a client with zstd support (Kafka 2.1+
+clients; kafka-python with the `zstandard` package).
 """
 
 
@@ -249,9 +250,8 @@ def main() -> None:
     previous = REPORT.read_text(encoding="utf-8") if REPORT.exists() else ""
     kept = ""
     for name in KEPT_SECTIONS:
-        begin, end = f"<!-- {name}: begin -->", f"<!-- {name}: end -->"
-        if begin in previous:
-            kept += "\n" + previous[previous.index(begin) : previous.index(end) + len(end)] + "\n"
+        if section := _section_of(previous, name):
+            kept += "\n" + section
     REPORT.write_text(
         "# Benchmarks\n\nWritten by `make bench` (`bench/run.py`); machine-readable figures in "
         "`bench/results.json`. Figures are from one run on the machine named there (2 cores), ratios measured "

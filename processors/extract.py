@@ -97,7 +97,7 @@ def _html_parser() -> etree.HTMLParser:
     `lxml.html.HTMLParser` picks each element's class (HtmlElement, FormElement, InputElement...) in a Python method
     that lxml calls every time Python code touches an element it has not touched yet: trafilatura touches hundreds
     of thousands on a real page, and that method was a sixth of the extraction's time. A namespace lookup holds the
-    same table of tag to class and answers in C: the same classes for every element (tests/unit/test_extract.py).
+    same table of tag to class and answers in C: the same classes for every element (tests/unit/test_html_parser.py).
     """
     lookup = etree.ElementNamespaceClassLookup(
         etree.ElementDefaultClassLookup(

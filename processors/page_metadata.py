@@ -7,8 +7,9 @@ processor on real pages"). This is the same sequence of trafilatura's functions,
 three: every field we use comes out as trafilatura's would (tests/unit/test_page_metadata.py compares them).
 
 Its JSON-LD reader is the one function here that is ours: trafilatura minifies and cleans each script with a Python
-call per string literal and one per character, a fifth of the extraction's time on real pages; `_json_ld` does the
-same with the regular expressions' own loops, then hands the object to trafilatura's reader of it.
+call per string literal and one per character; `_json_ld` does the same with the regular expressions' own loops
+(half the time: 0.46 against 0.87 ms a page on the real pages, with the meta tags), then hands the object to
+trafilatura's reader of it.
 """
 
 from __future__ import annotations
